@@ -1,0 +1,32 @@
+// memory_budget.h: the one memory limit shared by buffered out-of-order data, IP fragments and
+// flow state (--max-memory). Holders charge what they keep and release it when done; when a
+// charge would pass the limit, the owner of the budget is asked to give something up.
+#pragma once
+
+#include <cstddef>
+
+namespace tcpflow {
+
+class MemoryBudget {
+public:
+    explicit MemoryBudget(std::size_t limit) noexcept : limit_{limit} {}
+
+    void charge(std::size_t n) noexcept {
+        used_ += n;
+        if (used_ > peak_) peak_ = used_;
+    }
+    void release(std::size_t n) noexcept { used_ = n > used_ ? 0 : used_ - n; }
+    [[nodiscard]] bool over() const noexcept { return used_ > limit_; }
+    [[nodiscard]] bool would_exceed(std::size_t n) const noexcept { return used_ + n > limit_; }
+    [[nodiscard]] std::size_t used() const noexcept { return used_; }
+    [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
+    [[nodiscard]] std::size_t peak() const noexcept { return peak_; }
+    void set_limit(std::size_t limit) noexcept { limit_ = limit; }
+
+private:
+    std::size_t limit_;
+    std::size_t used_ = 0;
+    std::size_t peak_ = 0;
+};
+
+}  // namespace tcpflow

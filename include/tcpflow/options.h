@@ -1,0 +1,73 @@
+// options.h: the validated settings of one run. Built from the command line by cli.h (a pure
+// function, tested without running anything); read by the pipeline. No CLI11 types here.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tcpflow {
+
+enum class OverlapPolicy : std::uint8_t { first, last };
+
+struct ConsoleOptions {
+    bool enabled = false;       ///< -c or -C: print flows to stdout instead of files
+    bool header = true;         ///< -c prints "path: " headers; -C does not
+    bool no_newline = false;    ///< -0
+    bool binary = false;        ///< -B: raw bytes, no stripping
+    bool strip = false;         ///< -s
+    bool hex = false;           ///< -D
+    bool color = false;         ///< -g
+    bool json = false;          ///< -J
+};
+
+struct Options {
+    // Input
+    std::vector<std::string> read_files;      ///< -r (repeatable; "-" = stdin); with -l, the words
+    std::vector<std::string> resume_files;    ///< -R: continue known flows only
+    std::string interface;                    ///< -i; empty with live=true = first device
+    bool live = false;                        ///< capture from an interface (no -r/-R given)
+    bool promiscuous = true;                  ///< -p turns it off
+    std::string filter;                       ///< BPF expression: the leftover words, joined
+
+    // Output
+    std::string outdir = ".";                 ///< -o
+    std::string name_template;                ///< final -T/-F template text (validated)
+    bool store_files = true;                  ///< -FX turns it off
+    std::uint64_t max_bytes = std::numeric_limits<std::uint64_t>::max();   ///< -b
+    std::uint64_t max_seek = 16ull * 1024 * 1024;                           ///< -m
+    int max_fds = 0;                          ///< -f; 0 = from the process limit
+    OverlapPolicy overlap = OverlapPolicy::first;   ///< --overlap
+    std::size_t max_memory = 256ull * 1024 * 1024;   ///< --max-memory (bytes)
+    bool index_files = false;                 ///< -I: .findx files
+    std::string unused_pcap;                  ///< -w
+    bool pcap_per_flow = false;               ///< -K
+    ConsoleOptions console;
+    std::string report_path;                  ///< -X; empty = <outdir>/report.xml
+    bool report = true;                       ///< -X /dev/null or -S enable_report=NO turn it off
+    bool no_purge = false;                    ///< -P (accepted; flows are always purged safely)
+
+    // Scanners
+    bool scan_http = false;                   ///< -e http / -a
+    bool scan_md5 = false;                    ///< -e md5 / -a
+    bool http_keep_compressed = false;        ///< -Z
+
+    // -S settings
+    double tdelta = 0;                        ///< seconds added to packet times
+    std::int64_t tcp_timeout = 0;             ///< seconds; 0 = the built-in default
+    std::string tcp_cmd;
+    int tcp_alert_fd = -1;
+    int packet_buffer_timeout_ms = 10;
+
+    // Operation
+    int debug = 1;                            ///< -d; -v = 10
+    bool quiet = false;                       ///< -q
+    std::string user;                         ///< -U
+    std::string chroot_dir;                   ///< -z
+    std::string semaphore;                    ///< -L
+    unsigned jobs = 1;                        ///< -j
+};
+
+}  // namespace tcpflow

@@ -1,0 +1,1 @@
+// console_sink: not written yet

@@ -1,0 +1,1 @@
+// defrag: not written yet

@@ -1,0 +1,1 @@
+// ip: not written yet

@@ -1,0 +1,1 @@
+// link_layer: not written yet

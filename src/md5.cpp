@@ -1,0 +1,1 @@
+// md5: not written yet

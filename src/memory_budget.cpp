@@ -1,0 +1,1 @@
+#include "tcpflow/memory_budget.h"

@@ -1,0 +1,1 @@
+// pcap_source: not written yet

@@ -1,0 +1,1 @@
+// privileges: not written yet

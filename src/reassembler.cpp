@@ -1,0 +1,1 @@
+// reassembler: not written yet

@@ -1,0 +1,1 @@
+// tunnel: not written yet

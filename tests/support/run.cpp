@@ -1,0 +1,109 @@
+#include "support/run.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace tcpflow::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string slurp_fd(int fd) {
+    std::string s;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        s.append(buf, static_cast<std::size_t>(n));
+    }
+    return s;
+}
+}  // namespace
+
+RunResult run_program(const std::vector<std::string>& argv, const std::string& stdin_path, int timeout_s) {
+    const std::string out_path = fs::temp_directory_path() / ("tcpflow-test-out-" + std::to_string(getpid()) + "-" +
+                                                            std::to_string(std::rand()));
+    const std::string err_path = out_path + ".err";
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        const int in = open(stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY);
+        const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in < 0 || out < 0 || err < 0) _exit(127);
+        dup2(in, 0);
+        dup2(out, 1);
+        dup2(err, 2);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    RunResult r;
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    for (;;) {
+        const pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid) break;
+        if (std::chrono::steady_clock::now() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            r.exit_code = 124;
+            break;
+        }
+        // Polling for the child's end, not timing anything under test.
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (r.exit_code != 124) r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = read_file(out_path);
+    r.err = read_file(err_path);
+    fs::remove(out_path);
+    fs::remove(err_path);
+    return r;
+}
+
+RunResult run_tcpflow(const std::vector<std::string>& args, const std::string& stdin_path, int timeout_s) {
+    std::vector<std::string> argv{TCPFLOW_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_program(argv, stdin_path, timeout_s);
+}
+
+TempDir::TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "tcpflow-test-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::map<std::string, std::string> read_tree(const std::string& dir) {
+    std::map<std::string, std::string> out;
+    if (!fs::exists(dir)) return out;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        if (e.is_regular_file()) out[fs::relative(e.path(), dir).string()] = read_file(e.path().string());
+    }
+    return out;
+}
+
+}  // namespace tcpflow::test

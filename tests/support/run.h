@@ -1,0 +1,41 @@
+// run.h: run the built tcpflow binary (never the one on the PATH) and read back what it wrote.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tcpflow::test {
+
+struct RunResult {
+    int exit_code = -1;        ///< exit status; 128+N when killed by signal N
+    std::string out, err;
+};
+
+/// Runs TCPFLOW_BINARY with `args`, stdin from `stdin_path` (or /dev/null), waits at most
+/// `timeout_s` seconds (then kills it and reports exit 124).
+RunResult run_tcpflow(const std::vector<std::string>& args, const std::string& stdin_path = "",
+                      int timeout_s = 60);
+/// Runs any program the same way.
+RunResult run_program(const std::vector<std::string>& argv, const std::string& stdin_path = "",
+                      int timeout_s = 60);
+
+/// A fresh empty folder under the system temp dir, removed by the destructor.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] const std::string& path() const { return path_; }
+    [[nodiscard]] std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+/// Every regular file below `dir` (relative path -> content), report.xml included.
+std::map<std::string, std::string> read_tree(const std::string& dir);
+std::string read_file(const std::string& path);
+
+}  // namespace tcpflow::test
