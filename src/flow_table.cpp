@@ -1,1 +1,674 @@
-// flow_table: not written yet
+#include "tcpflow/flow_table.h"
+
+#include <algorithm>
+#include <list>
+#include <unordered_map>
+
+#include "tcpflow/reassembler.h"
+#include "tcpflow/seq.h"
+
+namespace tcpflow {
+
+const char* close_reason_name(CloseReason r) noexcept {
+    switch (r) {
+        case CloseReason::fin: return "fin";
+        case CloseReason::rst: return "rst";
+        case CloseReason::timeout: return "timeout";
+        case CloseReason::end_of_input: return "end_of_input";
+        case CloseReason::limit: return "limit";
+        case CloseReason::new_connection: return "new_connection";
+    }
+    return "?";
+}
+
+namespace {
+
+using namespace tcp_flags;
+
+/// Both endpoints of a connection in a canonical order, plus VLANs and tunnel: the same key for
+/// both directions. Direction 0 is the one whose source is `lo`.
+struct ConnKey {
+    IpAddress lo, hi;
+    std::uint16_t lo_port = 0, hi_port = 0;
+    VlanStack vlans;
+    TunnelKey tunnel;
+    friend bool operator==(const ConnKey&, const ConnKey&) = default;
+};
+
+inline void mix(std::uint64_t& h, std::uint64_t v) noexcept {
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+}
+
+std::uint64_t load64(const std::array<std::uint8_t, 16>& b, std::size_t at) noexcept {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | b[at + i];
+    return v;
+}
+
+struct ConnKeyHash {
+    std::size_t operator()(const ConnKey& k) const noexcept {
+        std::uint64_t h = k.lo.family;
+        mix(h, load64(k.lo.bytes, 0));
+        mix(h, load64(k.lo.bytes, 8));
+        mix(h, load64(k.hi.bytes, 0));
+        mix(h, load64(k.hi.bytes, 8));
+        mix(h, (std::uint64_t{k.lo_port} << 16) | k.hi_port);
+        if (k.vlans.count) mix(h, (std::uint64_t{k.vlans.count} << 32) | (std::uint64_t{k.vlans.ids[0]} << 16) | k.vlans.ids[1]);
+        if (k.tunnel.kind) {
+            mix(h, k.tunnel.kind);
+            mix(h, k.tunnel.id);
+            mix(h, load64(k.tunnel.outer_src.bytes, 0) ^ load64(k.tunnel.outer_dst.bytes, 0));
+        }
+        return static_cast<std::size_t>(h);
+    }
+};
+
+struct SavedKey {
+    ConnKey conn;
+    int dir = 0;
+    friend bool operator==(const SavedKey&, const SavedKey&) = default;
+};
+struct SavedKeyHash {
+    std::size_t operator()(const SavedKey& k) const noexcept { return ConnKeyHash{}(k.conn) * 31 + static_cast<std::size_t>(k.dir); }
+};
+
+/// Builds the connection key and says which direction the packet travels.
+ConnKey make_key(const DecodedPacket& p, int& dir) {
+    ConnKey k;
+    const bool src_first = std::tie(p.src, p.sport) <= std::tie(p.dst, p.dport);
+    dir = src_first ? 0 : 1;
+    k.lo = src_first ? p.src : p.dst;
+    k.hi = src_first ? p.dst : p.src;
+    k.lo_port = src_first ? p.sport : p.dport;
+    k.hi_port = src_first ? p.dport : p.sport;
+    k.vlans = p.vlans;
+    k.tunnel = p.tunnel;
+    if (k.tunnel.kind) {
+        // The reverse direction's outer header has source and destination swapped.
+        if (std::tie(k.tunnel.outer_dst, k.tunnel.outer_dport) < std::tie(k.tunnel.outer_src, k.tunnel.outer_sport)) {
+            std::swap(k.tunnel.outer_src, k.tunnel.outer_dst);
+            std::swap(k.tunnel.outer_sport, k.tunnel.outer_dport);
+        }
+    }
+    return k;
+}
+
+constexpr std::size_t kConnectionCharge = 1024;   // connection + two flows, approximately
+constexpr std::size_t kSavedCharge = 256;
+
+}  // namespace
+
+struct FlowTable::Impl {
+    struct Connection;
+
+    /// One direction of one connection: one flow file.
+    struct Flow final : ByteDelivery {
+        Flow(Impl& t, Connection& c) : table{&t}, conn{&c}, reasm{t.config.overlap, *t.budget} {}
+
+        Impl* table;
+        Connection* conn;
+        FlowInfo info;
+        FlowSummary sum;
+        Reassembler reasm;
+        SeqUnwrapper seq;
+        Timestamp now;                 // time of the packet being processed
+        bool first_seen_set = false;
+        bool opened = false;           // sink has an open flow for it
+        bool closed = false;           // on_close sent (a later byte reopens it)
+        bool fin_closed = false;
+        bool stored_any = false;
+        bool placeholder = false;
+        bool have_syn = false;
+        std::uint32_t syn_isn = 0;
+        bool have_base = false;
+        std::uint64_t base = 0;        // absolute position of file offset 0
+        bool have_hi = false;
+        std::uint64_t hi = 0;
+        bool have_nsn = false;
+        std::uint64_t nsn = 0;
+        bool have_fin = false;
+        std::uint64_t fin = 0;
+        bool reset = false;
+        bool have_window = false;
+        std::uint32_t window = 0;
+        std::int8_t wscale = -1;
+        std::uint64_t packets = 0;
+        // Intrusive list of flows holding buffered (out-of-order) data, oldest first.
+        Flow* buf_prev = nullptr;
+        Flow* buf_next = nullptr;
+        bool in_buf_list = false;
+
+        void deliver(std::uint64_t offset, Bytes data) override {
+            const std::uint64_t limit = table->config.max_bytes;
+            if (offset >= limit) {
+                table->stats->add(Counter::bytes_over_limit, data.size());
+                sum.dropped_bytes += data.size();
+                return;
+            }
+            if (data.size() > limit - offset) {
+                const auto keep = static_cast<std::size_t>(limit - offset);
+                table->stats->add(Counter::bytes_over_limit, data.size() - keep);
+                sum.dropped_bytes += data.size() - keep;
+                data = data.first(keep);
+            }
+            if (data.empty()) return;
+            if (!opened) {
+                table->sink->on_open(info, now);
+                opened = true;
+                closed = false;
+                info.resumed = true;   // a later reopen continues the same file
+            }
+            table->sink->on_data(info, offset, data, now);
+            sum.size = std::max(sum.size, offset + data.size());
+        }
+
+        std::size_t read_back(std::uint64_t offset, std::span<std::uint8_t> out) override {
+            if (!opened) return 0;
+            return table->sink->read_back(info, offset, out);
+        }
+    };
+
+    struct Connection {
+        ConnKey key;
+        std::unique_ptr<Flow> dir[2];
+        Timestamp last;
+        std::uint64_t session_id = 0;
+        std::list<Connection*>::iterator lru_pos;
+    };
+
+    /// What is remembered of a closed flow so that a later packet continues its file.
+    struct Saved {
+        FlowInfo info;
+        FlowSummary sum;
+        std::uint32_t ref_seq = 0;       // last sequence number seen
+        std::int64_t base_delta = 0;     // ref - base
+        std::int64_t hi_delta = 0, nsn_delta = 0, fin_delta = 0;
+        bool have_hi = false, have_nsn = false, have_fin = false, have_syn = false, have_base = false;
+        std::uint32_t syn_isn = 0;
+        bool reset = false, fin_closed = false, stored_any = false;
+        bool have_window = false;
+        std::uint32_t window = 0;
+        std::int8_t wscale = -1;
+        std::uint64_t contiguous = 0;
+        std::uint64_t packets = 0;
+        std::list<SavedKey>::iterator order_pos;
+    };
+
+    FlowTableConfig config;
+    FlowSink* sink;
+    MemoryBudget* budget;
+    Stats* stats;
+    std::unordered_map<ConnKey, std::unique_ptr<Connection>, ConnKeyHash> conns;
+    std::list<Connection*> lru;   // least recently active first
+    std::unordered_map<SavedKey, Saved, SavedKeyHash> saved;
+    std::list<SavedKey> saved_order;
+    Flow* buf_head = nullptr;
+    Flow* buf_tail = nullptr;
+    bool start_new = true;
+    std::uint64_t next_flow_index = 0;
+    std::uint64_t next_session = 0;
+    FlowTableCounts counts;
+
+    Impl(FlowTableConfig c, FlowSink& s, MemoryBudget& b, Stats& st)
+        : config{c}, sink{&s}, budget{&b}, stats{&st} {}
+
+    // ---------------------------------------------------------------- buffered-data list
+    void buf_update(Flow& f) {
+        const bool want = f.reasm.has_buffered();
+        if (want == f.in_buf_list) return;
+        if (want) {
+            f.buf_prev = buf_tail;
+            f.buf_next = nullptr;
+            (buf_tail ? buf_tail->buf_next : buf_head) = &f;
+            buf_tail = &f;
+        } else {
+            (f.buf_prev ? f.buf_prev->buf_next : buf_head) = f.buf_next;
+            (f.buf_next ? f.buf_next->buf_prev : buf_tail) = f.buf_prev;
+            f.buf_prev = f.buf_next = nullptr;
+        }
+        f.in_buf_list = want;
+    }
+
+    // ---------------------------------------------------------------- flow life
+    Flow& new_flow(Connection& c, int d, const DecodedPacket& p, Timestamp ts) {
+        auto f = std::make_unique<Flow>(*this, c);
+        f->info.name.src = p.src;
+        f->info.name.dst = p.dst;
+        f->info.name.sport = p.sport;
+        f->info.name.dport = p.dport;
+        f->info.name.vlan = p.vlans.outer();
+        f->info.name.first_seen = ts;
+        f->info.name.flow_index = next_flow_index++;
+        f->info.name.session_id = c.session_id;
+        f->info.name.has_mac = p.has_mac;
+        f->info.name.src_mac = p.src_mac;
+        f->info.name.dst_mac = p.dst_mac;
+        f->info.vlans = p.vlans;
+        f->info.tunnel = p.tunnel;
+        f->info.client_to_server = (p.flags & syn) && !(p.flags & ack);
+        f->sum.first_seen = ts;
+        f->first_seen_set = (p.flags & syn) || !p.payload.empty();
+        ++counts.flow_directions;
+        c.dir[d] = std::move(f);
+        return *c.dir[d];
+    }
+
+    void finish(Flow& f, CloseReason reason) {
+        if (f.closed) return;
+        f.reasm.give_up_all(f);
+        buf_update(f);
+        f.sum.holes = f.reasm.holes();
+        f.sum.reason = reason;
+        if (!f.placeholder && (f.opened || f.packets > 0)) sink->on_close(f.info, f.sum);
+        f.opened = false;
+        f.closed = true;
+    }
+
+    Flow& replace(Connection& c, int d, const DecodedPacket& p, Timestamp ts, CloseReason why) {
+        if (c.dir[d]) {
+            finish(*c.dir[d], why);
+            buf_update(*c.dir[d]);
+        }
+        return new_flow(c, d, p, ts);
+    }
+
+    void remember(Connection& c, int d) {
+        Flow* f = c.dir[d].get();
+        if (!f || f->placeholder || !(f->stored_any || f->reset)) return;
+        SavedKey k{c.key, d};
+        auto [it, inserted] = saved.try_emplace(k);
+        Saved& s = it->second;
+        if (inserted) {
+            saved_order.push_back(k);
+            s.order_pos = std::prev(saved_order.end());
+            budget->charge(kSavedCharge);
+        } else {
+            saved_order.splice(saved_order.end(), saved_order, s.order_pos);
+        }
+        // The reference is the last position seen; positions are kept as deltas from it.
+        const std::uint64_t r = f->seq.primed() ? f->seq.reference() : f->base;
+        s.info = f->info;
+        s.sum = f->sum;
+        s.ref_seq = static_cast<std::uint32_t>(r);
+        s.have_base = f->have_base;
+        s.base_delta = static_cast<std::int64_t>(r - f->base);
+        s.have_hi = f->have_hi;
+        s.hi_delta = static_cast<std::int64_t>(r - f->hi);
+        s.have_nsn = f->have_nsn;
+        s.nsn_delta = static_cast<std::int64_t>(r - f->nsn);
+        s.have_fin = f->have_fin;
+        s.fin_delta = static_cast<std::int64_t>(r - f->fin);
+        s.have_syn = f->have_syn;
+        s.syn_isn = f->syn_isn;
+        s.reset = f->reset;
+        s.fin_closed = f->fin_closed;
+        s.stored_any = f->stored_any;
+        s.have_window = f->have_window;
+        s.window = f->window;
+        s.wscale = f->wscale;
+        s.contiguous = f->reasm.contiguous_end();
+        s.packets = f->packets;
+        while (saved.size() > config.max_saved_flows) forget_oldest_saved();
+    }
+
+    void forget_oldest_saved() {
+        if (saved_order.empty()) return;
+        saved.erase(saved_order.front());
+        saved_order.pop_front();
+        budget->release(kSavedCharge);
+    }
+
+    void restore(Connection& c, int d) {
+        auto it = saved.find(SavedKey{c.key, d});
+        if (it == saved.end()) return;
+        const Saved& s = it->second;
+        auto f = std::make_unique<Flow>(*this, c);
+        f->info = s.info;
+        f->info.resumed = true;
+        f->sum = s.sum;
+        const std::uint64_t r = SeqUnwrapper::kStart + s.ref_seq;
+        f->seq.set_reference(r);
+        f->have_base = s.have_base;
+        f->base = r - static_cast<std::uint64_t>(s.base_delta);
+        f->have_hi = s.have_hi;
+        f->hi = r - static_cast<std::uint64_t>(s.hi_delta);
+        f->have_nsn = s.have_nsn;
+        f->nsn = r - static_cast<std::uint64_t>(s.nsn_delta);
+        f->have_fin = s.have_fin;
+        f->fin = r - static_cast<std::uint64_t>(s.fin_delta);
+        f->have_syn = s.have_syn;
+        f->syn_isn = s.syn_isn;
+        f->reset = s.reset;
+        f->fin_closed = s.fin_closed;
+        f->stored_any = s.stored_any;
+        f->have_window = s.have_window;
+        f->window = s.window;
+        f->wscale = s.wscale;
+        f->packets = s.packets;
+        f->first_seen_set = true;
+        f->closed = true;
+        f->reasm.resume_at(s.contiguous);
+        c.dir[d] = std::move(f);
+        budget->release(kSavedCharge);
+        saved_order.erase(s.order_pos);
+        saved.erase(it);
+    }
+
+    bool has_saved(const ConnKey& k) const {
+        return saved.count(SavedKey{k, 0}) || saved.count(SavedKey{k, 1});
+    }
+
+    Connection& create(const ConnKey& k) {
+        auto c = std::make_unique<Connection>();
+        c->key = k;
+        c->session_id = next_session++;
+        Connection& ref = *c;
+        lru.push_back(&ref);
+        ref.lru_pos = std::prev(lru.end());
+        conns.emplace(k, std::move(c));
+        budget->charge(kConnectionCharge);
+        restore(ref, 0);
+        restore(ref, 1);
+        ++counts.connections_created;
+        counts.open_connections = conns.size();
+        counts.max_open_connections = std::max<std::uint64_t>(counts.max_open_connections, conns.size());
+        return ref;
+    }
+
+    /// Closes both directions, remembers them, and drops the connection.
+    void retire(Connection& c, CloseReason why) {
+        for (int d = 0; d < 2; ++d) {
+            if (!c.dir[d]) continue;
+            finish(*c.dir[d], why);
+            buf_update(*c.dir[d]);
+            remember(c, d);
+        }
+        lru.erase(c.lru_pos);
+        budget->release(kConnectionCharge);
+        const ConnKey key = c.key;
+        conns.erase(key);   // destroys c
+        counts.open_connections = conns.size();
+    }
+
+    // ---------------------------------------------------------------- packet rules
+    bool rst_accepted(Connection& c, int d, Flow& f, const DecodedPacket& p, std::uint64_t s) {
+        Flow* peer = c.dir[1 - d].get();
+        if (!f.have_hi) {
+            if (peer && peer->have_syn && !peer->stored_any) {
+                // The peer is in SYN-SENT: its stack takes an RST only if it acknowledges the
+                // SYN (RFC 9293 §3.10.7.3).
+                return (p.flags & ack) && p.ack == peer->syn_isn + 1;
+            }
+            return true;
+        }
+        const std::uint64_t win = (peer && peer->have_window) ? peer->window : 0;
+        const auto slack = static_cast<std::int64_t>(std::max<std::uint64_t>(win, 65535));
+        const auto dist = static_cast<std::int64_t>(s - f.hi);
+        return dist >= -slack && dist <= slack;
+    }
+
+    Flow* select_flow(Connection& c, int d, const DecodedPacket& p, Timestamp ts) {
+        Flow* f = c.dir[d].get();
+        const bool is_syn = p.flags & syn;
+        if (f && f->reset) {
+            // Later segments of a reset connection change nothing; a SYN starts a new one.
+            if (!is_syn) return nullptr;
+            Flow* peer = c.dir[1 - d].get();
+            if (peer && peer->reset) {
+                finish(*peer, CloseReason::rst);
+                buf_update(*peer);
+                c.dir[1 - d].reset();
+            }
+            f = &new_flow(c, d, p, ts);
+        } else if (!is_syn) {
+            if (!f) f = &new_flow(c, d, p, ts);
+            return f;
+        } else if (!f) {
+            f = &new_flow(c, d, p, ts);
+        } else if (f->have_syn) {
+            if (p.seq != f->syn_isn) {
+                stats->add(Counter::connections_reused);
+                f = &replace(c, d, p, ts, CloseReason::new_connection);
+            }
+        } else if (!f->stored_any) {
+            f = &replace(c, d, p, ts, CloseReason::new_connection);
+        } else {
+            const std::uint64_t a = f->seq.unwrap(p.seq);
+            if (!(a + 1 <= f->base && f->base - (a + 1) <= config.max_seek)) {
+                stats->add(Counter::connections_reused);
+                f = &replace(c, d, p, ts, CloseReason::new_connection);
+            }
+        }
+        if (!f->have_syn) {
+            f->have_syn = true;
+            f->syn_isn = p.seq;
+            const std::uint64_t new_base = f->seq.unwrap(p.seq) + 1;
+            if (f->have_base && new_base < f->base) shift(*f, f->base - new_base, {});
+            f->base = new_base;
+            f->have_base = true;
+            if (p.window_scale >= 0) f->wscale = p.window_scale;
+            if (!(p.flags & ack)) f->info.client_to_server = true;
+        }
+        return f;
+    }
+
+    /// Data turned out to begin `n` bytes before offset 0: move everything, deliver `front` at 0.
+    void shift(Flow& f, std::uint64_t n, Bytes front) {
+        const auto k = std::min<std::uint64_t>(n, front.size());
+        f.reasm.rebase(n, k);
+        if (f.opened) sink->on_shift(f.info, n);
+        if (f.sum.size) f.sum.size += n;
+        for (auto& h : f.sum.holes) h.offset += n;
+        f.base -= n;
+        if (k) f.deliver(0, front.first(static_cast<std::size_t>(k)));
+    }
+
+    void store(Flow& f, std::uint64_t dstart, Bytes data) {
+        if (!f.have_base) {
+            f.base = dstart;
+            f.have_base = true;
+        } else if (dstart < f.base) {
+            const std::uint64_t before = f.base - dstart;
+            if (f.have_syn) {
+                const auto cut = static_cast<std::size_t>(std::min<std::uint64_t>(before, data.size()));
+                stats->add(Counter::data_before_isn_dropped, cut);
+                f.sum.dropped_bytes += cut;
+                data = data.subspan(cut);
+                dstart += cut;
+            } else {
+                // Mid-stream pick-up: this data belongs in front of what was seen first.
+                f.sum.out_of_order_segments++;
+                shift(f, before, data);
+                f.stored_any = true;
+                if (data.size() <= before) return;
+                data = data.subspan(static_cast<std::size_t>(before));
+                dstart += before;
+            }
+        }
+        if (data.empty()) return;
+        const InsertResult r = f.reasm.insert(dstart - f.base, data, f);
+        f.stored_any = true;
+        f.sum.stored_bytes += r.new_bytes;
+        f.sum.retransmitted_bytes += r.retransmitted;
+        f.sum.conflicting_bytes += r.conflicting;
+        stats->add(Counter::duplicate_bytes, r.retransmitted);
+        stats->add(Counter::conflicting_bytes, r.conflicting);
+        if (r.out_of_order) f.sum.out_of_order_segments++;
+        buf_update(f);
+    }
+
+    void reset_connection(Connection& c, int d, const DecodedPacket& p, Timestamp ts) {
+        Flow& f = *c.dir[d];
+        f.reset = true;
+        finish(f, CloseReason::rst);
+        if (!c.dir[1 - d]) {
+            DecodedPacket q = p;
+            std::swap(q.src, q.dst);
+            std::swap(q.sport, q.dport);
+            Flow& r = new_flow(c, 1 - d, q, ts);
+            r.placeholder = true;
+            --counts.flow_directions;
+        }
+        Flow& r = *c.dir[1 - d];
+        r.reset = true;
+        finish(r, CloseReason::rst);
+    }
+
+    void on_packet(const DecodedPacket& p, Timestamp ts, std::uint32_t wire_len, std::uint32_t cap_len) {
+        ts.ns += config.tdelta_ns;
+        stats->add(Counter::tcp_segments);
+        int d = 0;
+        const ConnKey key = make_key(p, d);
+        auto it = conns.find(key);
+        Connection* c = nullptr;
+        if (it == conns.end()) {
+            if (!start_new && !has_saved(key)) {
+                stats->add(Counter::packets_ignored_resume);
+                return;
+            }
+            c = &create(key);
+        } else {
+            c = it->second.get();
+            lru.splice(lru.end(), lru, c->lru_pos);
+        }
+        c->last = ts;
+        Flow* f = select_flow(*c, d, p, ts);
+        if (!f) {
+            stats->add(Counter::data_after_reset_dropped, p.payload.size());
+            maybe_retire(*c);
+            return;
+        }
+        process(*c, d, f, p, ts, wire_len, cap_len);
+        maybe_retire(*c);
+    }
+
+    void process(Connection& c, int d, Flow* f, const DecodedPacket& p, Timestamp ts, std::uint32_t wire_len,
+                 std::uint32_t cap_len) {
+        const std::uint8_t fl = p.flags;
+        std::uint64_t a = f->seq.unwrap(p.seq);
+        std::uint64_t dstart = a + ((fl & syn) ? 1 : 0);
+        Bytes data = p.payload;
+        std::uint64_t claimed = p.claimed_len;
+        if ((fl & rst) && !rst_accepted(c, d, *f, p, dstart)) {
+            stats->add(Counter::rst_outside_window);
+            return;
+        }
+        if (claimed > 0 || !data.empty()) {
+            // -m: a jump of more than max_seek starts a new file (1.6.1).
+            const bool have_ref = f->have_nsn || f->have_syn;
+            const std::uint64_t ref = f->have_nsn ? f->nsn : f->base;
+            if (have_ref) {
+                const std::uint64_t dist = dstart > ref ? dstart - ref : ref - dstart;
+                if (dist > config.max_seek) {
+                    stats->add(Counter::sequence_jumps);
+                    f = &replace(c, d, p, ts, CloseReason::limit);
+                    a = f->seq.unwrap(p.seq);
+                    dstart = a + ((fl & syn) ? 1 : 0);
+                }
+            }
+            // Keep-alive probe: one byte just before the highest sequence number seen.
+            if (claimed <= 1 && !(fl & (syn | fin | rst)) && f->have_hi && dstart + 1 == f->hi) {
+                stats->add(Counter::keepalives);
+                data = {};
+                claimed = 0;
+            }
+            if (!data.empty()) {
+                if (claimed > data.size()) stats->add(Counter::snaplen_truncated_bytes, claimed - data.size());
+                if (!f->first_seen_set) {
+                    f->info.name.first_seen = ts;
+                    f->sum.first_seen = ts;
+                    f->first_seen_set = true;
+                }
+                f->now = ts;
+                store(*f, dstart, data);
+            }
+            if (claimed) {
+                f->nsn = dstart + claimed;
+                f->have_nsn = true;
+            }
+        }
+        f->seq.set_reference(a);
+        f->packets++;
+        f->sum.packets++;
+        f->sum.wire_bytes += wire_len;
+        f->sum.captured_bytes += cap_len;
+        f->sum.last_seen = ts;
+        if (!(fl & fin)) {
+            const std::uint64_t e = dstart + claimed;
+            if (!f->have_hi || e > f->hi) {
+                f->hi = e;
+                f->have_hi = true;
+            }
+        } else if (!f->have_fin) {
+            f->fin = dstart + claimed;
+            f->have_fin = true;
+        }
+        if (!(fl & rst)) {
+            Flow* peer = c.dir[1 - d].get();
+            const bool scaled = !(fl & syn) && f->wscale >= 0 && peer && peer->wscale >= 0;
+            f->window = scaled ? (std::uint32_t{p.window} << std::min<int>(f->wscale, 14)) : p.window;
+            f->have_window = true;
+        }
+        if (fl & rst) {
+            stats->add(Counter::rst_accepted);
+            reset_connection(c, d, p, ts);
+            return;
+        }
+        if (f->have_fin && !f->closed && ((fl & fin) || !data.empty())) {
+            const bool done = !f->have_base || f->fin <= f->base || f->reasm.covered(0, f->fin - f->base);
+            if (done) {
+                f->fin_closed = true;
+                finish(*f, CloseReason::fin);
+            }
+        }
+    }
+
+    void maybe_retire(Connection& c) {
+        for (int d = 0; d < 2; ++d) {
+            const Flow* f = c.dir[d].get();
+            if (f && !(f->closed && (f->fin_closed || f->reset))) return;
+        }
+        retire(c, CloseReason::end_of_input);
+    }
+
+    void expire(Timestamp now) {
+        if (config.idle_timeout_ns <= 0) return;
+        now.ns += config.tdelta_ns;
+        while (!lru.empty() && lru.front()->last.ns + config.idle_timeout_ns < now.ns) {
+            stats->add(Counter::flows_timed_out);
+            retire(*lru.front(), CloseReason::timeout);
+        }
+    }
+
+    void relieve_memory() {
+        while (budget->over() && buf_head) {
+            Flow& f = *buf_head;
+            if (f.reasm.give_up_first_hole(f)) stats->add(Counter::holes_given_up);
+            buf_update(f);
+        }
+        while (budget->over() && !lru.empty()) retire(*lru.front(), CloseReason::limit);
+        while (budget->over() && !saved_order.empty()) forget_oldest_saved();
+    }
+
+    void close_all(CloseReason why) {
+        while (!lru.empty()) retire(*lru.front(), why);
+    }
+};
+
+FlowTable::FlowTable(FlowTableConfig config, FlowSink& sink, MemoryBudget& budget, Stats& stats)
+    : impl_{std::make_unique<Impl>(config, sink, budget, stats)} {}
+
+FlowTable::~FlowTable() = default;
+
+void FlowTable::on_packet(const DecodedPacket& pkt, Timestamp ts, std::uint32_t wire_len, std::uint32_t cap_len) {
+    impl_->on_packet(pkt, ts, wire_len, cap_len);
+}
+void FlowTable::expire(Timestamp now) { impl_->expire(now); }
+void FlowTable::relieve_memory() { impl_->relieve_memory(); }
+void FlowTable::close_all(CloseReason reason) { impl_->close_all(reason); }
+void FlowTable::set_start_new_flows(bool on) noexcept { impl_->start_new = on; }
+FlowTableCounts FlowTable::counts() const noexcept { return impl_->counts; }
+
+}  // namespace tcpflow

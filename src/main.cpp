@@ -1,1 +1,16 @@
-int main() { return 0; }
+// main: parse the command line, run, exit with the status the pipeline chose.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "tcpflow/cli.h"
+#include "tcpflow/pipeline.h"
+
+int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv, argv + argc);
+    const tcpflow::CliResult cli = tcpflow::parse_command_line(args);
+    if (!cli.out.empty()) std::fputs(cli.out.c_str(), stdout);
+    if (!cli.err.empty()) std::fputs(cli.err.c_str(), stderr);
+    if (cli.action == tcpflow::CliResult::Action::exit) return cli.exit_code;
+    return tcpflow::run(cli.options);
+}

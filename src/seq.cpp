@@ -1,1 +1,1 @@
-// seq: not written yet
+#include "tcpflow/seq.h"

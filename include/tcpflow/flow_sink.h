@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,8 @@ enum class CloseReason : std::uint8_t {
     rst,            ///< connection reset
     timeout,        ///< idle longer than the idle timeout (packet time)
     end_of_input,   ///< capture ended or the run was stopped
-    limit,          ///< given up for a resource limit (memory, -m jump, new connection)
+    limit,          ///< given up for a resource limit (memory, open files, -m jump)
+    new_connection, ///< a new SYN (new ISN) on the same addresses and ports replaced it
 };
 
 [[nodiscard]] const char* close_reason_name(CloseReason r) noexcept;
@@ -33,8 +35,8 @@ struct FlowInfo {
     VlanStack vlans;
     TunnelKey tunnel;
     bool client_to_server = false;     ///< this direction sent the SYN without ACK (-g colour)
-    bool resumed = false;              ///< continues a file of a flow closed earlier (timeout)
-    std::string resume_path;           ///< the sink's path of that earlier file, when resumed
+    bool resumed = false;              ///< continues the file of a flow closed earlier (FIN, timeout)
+    std::string path;                  ///< set by the sink at on_open (the file written); kept for resuming
     std::uint32_t sink_handle = 0;     ///< the sink's own per-flow slot (set by on_open)
 };
 
@@ -70,6 +72,13 @@ public:
     virtual void on_shift(FlowInfo& info, std::uint64_t n) = 0;
     /// The direction is done (for now: a resumed flow is opened again with info.resumed).
     virtual void on_close(FlowInfo& info, const FlowSummary& summary) = 0;
+    /// Reads back bytes delivered earlier (to count conflicting retransmissions); 0 if it can't.
+    virtual std::size_t read_back(FlowInfo& info, std::uint64_t offset, std::span<std::uint8_t> out) {
+        (void)info;
+        (void)offset;
+        (void)out;
+        return 0;
+    }
     /// Live capture: make everything delivered so far visible (called at least every 100 ms).
     virtual void flush() {}
 };

@@ -1,0 +1,57 @@
+// file_sink.h: the FlowSink that writes one file per flow direction (adapter: does file I/O).
+//
+// Names come from the -T template, first free name wins (O_CREAT|O_EXCL, then c1, c2, ...), so
+// nothing is ever overwritten. Bytes are written with pwrite at their stream offset, so holes stay
+// sparse; contiguous bytes are coalesced in a small per-flow buffer (one write per buffer, not per
+// segment). Open descriptors are bounded (-f): the least recently written file is closed and
+// reopened on demand. At close the file's mtime is set to the direction's first packet.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "tcpflow/flow_sink.h"
+#include "tcpflow/naming.h"
+#include "tcpflow/stats.h"
+
+namespace tcpflow {
+
+struct FileSinkConfig {
+    std::string outdir = ".";
+    NameTemplate name_template;
+    int max_fds = 0;                      ///< 0 = from the process limit
+    std::size_t buffer_bytes = 64 * 1024; ///< per-flow write coalescing buffer
+    bool index_files = false;             ///< -I: <file>.findx (offset|sec.usec|length)
+    int uid = -1, gid = -1;               ///< chown new files and folders (sudo without -U)
+};
+
+/// Called after a flow's file is closed (report, md5, HTTP bodies, tcp_cmd, alerts).
+using FileClosedFn = std::function<void(const FlowInfo&, const FlowSummary&)>;
+
+class FileSink final : public FlowSink {
+public:
+    FileSink(FileSinkConfig config, Stats& stats, FileClosedFn on_closed);
+    ~FileSink() override;
+
+    void on_open(FlowInfo& info, Timestamp ts) override;
+    void on_data(FlowInfo& info, std::uint64_t offset, Bytes data, Timestamp ts) override;
+    void on_shift(FlowInfo& info, std::uint64_t n) override;
+    void on_close(FlowInfo& info, const FlowSummary& summary) override;
+    void flush() override;
+    std::size_t read_back(FlowInfo& info, std::uint64_t offset, std::span<std::uint8_t> out) override;
+
+    /// True once any write failed (the exit status reports it).
+    [[nodiscard]] bool had_errors() const noexcept;
+    [[nodiscard]] std::size_t open_files() const noexcept;
+    [[nodiscard]] std::size_t max_open_files_seen() const noexcept;
+    /// Makes the output folder (and parents); throws std::system_error with the path on failure.
+    static void make_dirs(const std::string& path, int uid = -1, int gid = -1);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tcpflow

@@ -1,0 +1,147 @@
+// Reassembler: overlap and gap cases as a table (Suricata OVERLAP_STEP style).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tcpflow/reassembler.h"
+
+namespace tcpflow {
+namespace {
+
+struct Collect final : ByteDelivery {
+    std::string data;
+    std::vector<std::pair<std::uint64_t, std::size_t>> calls;
+    void deliver(std::uint64_t off, Bytes d) override {
+        calls.emplace_back(off, d.size());
+        if (data.size() < off + d.size()) data.resize(off + d.size(), '.');
+        data.replace(off, d.size(), reinterpret_cast<const char*>(d.data()), d.size());
+    }
+    std::size_t read_back(std::uint64_t off, std::span<std::uint8_t> o) override {
+        std::size_t n = 0;
+        for (; n < o.size() && off + n < data.size(); ++n) o[n] = static_cast<std::uint8_t>(data[off + n]);
+        return n;
+    }
+};
+
+Bytes b(const std::string& s) { return Bytes{reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
+struct Step {
+    std::uint64_t offset;
+    std::string data;
+};
+struct Case {
+    const char* name;
+    std::vector<Step> steps;
+    std::string first;   // result under --overlap=first ('.' = hole)
+    std::string last;    // result under --overlap=last
+    std::uint64_t conflicting;
+};
+
+const std::vector<Case> kCases = {
+    {"in_order", {{0, "AAAA"}, {4, "BBBB"}}, "AAAABBBB", "AAAABBBB", 0},
+    {"reverse", {{8, "CCCC"}, {4, "BBBB"}, {0, "AAAA"}}, "AAAABBBBCCCC", "AAAABBBBCCCC", 0},
+    {"same_offset_conflict", {{0, "AAAA"}, {0, "BBBB"}}, "AAAA", "BBBB", 4},
+    {"partial_overlap_right", {{0, "01234567"}, {4, "abcdefgh"}}, "01234567efgh", "0123abcdefgh", 4},
+    {"partial_overlap_left_buffered", {{0, "x"}, {4, "BBBB"}, {2, "yyyy"}}, "x.yyBBBB", "x.yyyyBB", 2},
+    {"inside_existing", {{0, "AAAA"}, {4, "BBBB"}, {2, "xx"}}, "AAAABBBB", "AAxxBBBB", 2},
+    {"covers_several_buffered", {{0, "A"}, {3, "C"}, {6, "E"}, {1, "bbbbbbbb"}}, "AbbCbbEb", "Abbbbbbb", 2},
+    {"hole_middle", {{0, "AAAA"}, {8, "CCCC"}}, "AAAA....CCCC", "AAAA....CCCC", 0},
+    {"hole_start", {{4, "BBBB"}}, "....BBBB", "....BBBB", 0},
+    {"hole_filled_late", {{0, "AA"}, {4, "CC"}, {2, "BB"}}, "AABBCC", "AABBCC", 0},
+    {"duplicate_identical", {{0, "AAAA"}, {0, "AAAA"}}, "AAAA", "AAAA", 0},
+    {"retransmit_spanning_next", {{0, "AAAA"}, {2, "aaBB"}}, "AAAABB", "AAaaBB", 2},
+};
+
+class ReassemblerTable : public ::testing::TestWithParam<std::tuple<Case, OverlapPolicy>> {};
+
+TEST_P(ReassemblerTable, Produces) {
+    const auto& [c, policy] = GetParam();
+    MemoryBudget budget{1 << 20};
+    Collect out;
+    std::uint64_t conflicts = 0;
+    {
+        Reassembler r{policy, budget};
+        for (const auto& s : c.steps) conflicts += r.insert(s.offset, b(s.data), out).conflicting;
+        r.give_up_all(out);
+    }
+    EXPECT_EQ(out.data, policy == OverlapPolicy::first ? c.first : c.last) << c.name;
+    if (policy == OverlapPolicy::first) {
+        EXPECT_EQ(conflicts, c.conflicting) << c.name;
+    }
+    EXPECT_EQ(budget.used(), 0u) << "buffered bytes released";
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ReassemblerTable,
+                         ::testing::Combine(::testing::ValuesIn(kCases),
+                                            ::testing::Values(OverlapPolicy::first, OverlapPolicy::last)),
+                         [](const auto& tp) {
+                             return std::string(std::get<0>(tp.param).name) +
+                                    (std::get<1>(tp.param) == OverlapPolicy::first ? "_first" : "_last");
+                         });
+
+TEST(Reassembler, InOrderIsDeliveredAtOnceWithoutBuffering) {
+    MemoryBudget budget{1 << 20};
+    Collect out;
+    Reassembler r{OverlapPolicy::first, budget};
+    r.insert(0, b("hello"), out);
+    EXPECT_EQ(out.data, "hello");
+    EXPECT_FALSE(r.has_buffered());
+    EXPECT_EQ(budget.used(), 0u);
+}
+
+TEST(Reassembler, HoleIsHeldUntilFilled) {
+    MemoryBudget budget{1 << 20};
+    Collect out;
+    Reassembler r{OverlapPolicy::first, budget};
+    r.insert(5, b("world"), out);
+    EXPECT_TRUE(out.calls.empty()) << "data after a hole waits";
+    EXPECT_GT(budget.used(), 0u);
+    r.insert(0, b("hello"), out);
+    EXPECT_EQ(out.data, "helloworld");
+    EXPECT_FALSE(r.has_buffered());
+}
+
+TEST(Reassembler, GivenUpHoleIsRecorded) {
+    MemoryBudget budget{1 << 20};
+    Collect out;
+    Reassembler r{OverlapPolicy::first, budget};
+    r.insert(0, b("AAAA"), out);
+    r.insert(8, b("CCCC"), out);
+    EXPECT_FALSE(r.covered(0, 12));
+    r.give_up_all(out);
+    ASSERT_EQ(r.holes().size(), 1u);
+    EXPECT_EQ(r.holes()[0].offset, 4u);
+    EXPECT_EQ(r.holes()[0].length, 4u);
+    EXPECT_FALSE(r.covered(0, 12));
+    EXPECT_TRUE(r.covered(8, 12));
+    EXPECT_EQ(r.end(), 12u);
+}
+
+TEST(Reassembler, CoveredSeesBufferedData) {
+    MemoryBudget budget{1 << 20};
+    Collect out;
+    Reassembler r{OverlapPolicy::first, budget};
+    r.insert(0, b("AAAA"), out);
+    r.insert(6, b("CC"), out);
+    EXPECT_TRUE(r.covered(0, 4));
+    EXPECT_FALSE(r.covered(0, 8));
+    r.insert(4, b("BB"), out);
+    EXPECT_TRUE(r.covered(0, 8));
+}
+
+TEST(Reassembler, RebaseMovesEverything) {
+    MemoryBudget budget{1 << 20};
+    Collect out;
+    Reassembler r{OverlapPolicy::first, budget};
+    r.insert(0, b("SECOND"), out);
+    r.rebase(6, 6);
+    EXPECT_EQ(r.contiguous_end(), 12u);
+    EXPECT_TRUE(r.holes().empty());
+    r.rebase(4, 0);
+    ASSERT_EQ(r.holes().size(), 1u);
+    EXPECT_EQ(r.holes()[0].length, 4u);
+}
+
+}  // namespace
+}  // namespace tcpflow
