@@ -45,7 +45,7 @@ const std::vector<Case> kCases = {
     {"partial_overlap_right", {{0, "01234567"}, {4, "abcdefgh"}}, "01234567efgh", "0123abcdefgh", 4},
     {"partial_overlap_left_buffered", {{0, "x"}, {4, "BBBB"}, {2, "yyyy"}}, "x.yyBBBB", "x.yyyyBB", 2},
     {"inside_existing", {{0, "AAAA"}, {4, "BBBB"}, {2, "xx"}}, "AAAABBBB", "AAxxBBBB", 2},
-    {"covers_several_buffered", {{0, "A"}, {3, "C"}, {6, "E"}, {1, "bbbbbbbb"}}, "AbbCbbEb", "Abbbbbbb", 2},
+    {"covers_several_buffered", {{0, "A"}, {3, "C"}, {6, "E"}, {1, "bbbbbbbb"}}, "AbbCbbEbb", "Abbbbbbbb", 2},
     {"hole_middle", {{0, "AAAA"}, {8, "CCCC"}}, "AAAA....CCCC", "AAAA....CCCC", 0},
     {"hole_start", {{4, "BBBB"}}, "....BBBB", "....BBBB", 0},
     {"hole_filled_late", {{0, "AA"}, {4, "CC"}, {2, "BB"}}, "AABBCC", "AABBCC", 0},
