@@ -72,6 +72,7 @@ struct Options {
     std::string chroot_dir;                   ///< -z
     std::string semaphore;                    ///< -L
     unsigned jobs = 1;                        ///< -j
+    std::string command_line;                 ///< the whole command line, for the report
 };
 
 }  // namespace tcpflow
