@@ -189,7 +189,6 @@ struct Run {
                 break;
             }
             if (r == PcapSource::Next::packet) {
-                stats.add(Counter::packets);
                 if (decoder.decode(*link, raw.data, raw.ts, pkt) == DecodeStatus::tcp)
                     table->on_packet(pkt, raw.ts, raw.wire_len, static_cast<std::uint32_t>(raw.data.size()));
                 table->expire(raw.ts);
