@@ -1,0 +1,293 @@
+// End to end: build small captures in the test, run the built binary, check the files it writes.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "support/packet_builder.h"
+#include "support/pcap_writer.h"
+#include "support/run.h"
+
+namespace tcpflow::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::string_literals;
+
+constexpr std::uint8_t SYN = 0x02, ACK = 0x10, PA = 0x18, FIN = 0x01, RST = 0x04;
+const std::string kC = "010.000.000.001.01234-010.000.000.002.00080";
+const std::string kS = "010.000.000.002.00080-010.000.000.001.01234";
+
+/// A client 10.0.0.1:1234 and a server 10.0.0.2:80 with ISNs 1000 and 5000 (1.6.1 reference tests).
+struct Talk {
+    Capture cap{1};
+    std::uint32_t cisn = 1000, sisn = 5000;
+    std::vector<VlanTag> tags;
+    bool pad = false;
+    void c(std::uint32_t off, const std::string& d, std::uint8_t fl = PA) { add(true, cisn + 1 + off, fl, d); }
+    void s(std::uint32_t off, const std::string& d, std::uint8_t fl = PA) { add(false, sisn + 1 + off, fl, d); }
+    void add(bool client, std::uint32_t seq, std::uint8_t fl, const std::string& d) {
+        TcpSpec t;
+        t.src = ip(client ? "10.0.0.1" : "10.0.0.2");
+        t.dst = ip(client ? "10.0.0.2" : "10.0.0.1");
+        t.sport = client ? 1234 : 80;
+        t.dport = client ? 80 : 1234;
+        t.seq = seq;
+        t.ack = client ? sisn + 1 : cisn + 1;
+        t.flags = fl;
+        t.payload = d;
+        cap.add(eth_tcp(t, tags, pad));
+    }
+    void handshake() {
+        add(true, cisn, SYN, "");
+        add(false, sisn, SYN | ACK, "");
+        add(true, cisn + 1, ACK, "");
+    }
+};
+
+struct E2E : ::testing::Test {
+    TempDir dir;
+    std::string pcap() const { return dir / "in.pcap"; }
+    std::string out() const { return dir / "out"; }
+    RunResult run(Talk& t, std::vector<std::string> extra = {}) {
+        t.cap.write(pcap());
+        std::vector<std::string> args{"-r", pcap(), "-o", out()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_tcpflow(args);
+    }
+    std::map<std::string, std::string> files() const {
+        auto m = read_tree(out());
+        m.erase("report.xml");
+        return m;
+    }
+};
+
+TEST_F(E2E, InOrderConversationTwoFilesNamedLike161) {
+    Talk t;
+    t.handshake();
+    t.c(0, "GET / HTTP/1.0\r\n\r\n");
+    t.s(0, "HTTP/1.0 200 OK\r\n\r\nhello\n");
+    t.s(25, "", FIN | ACK);
+    t.c(18, "", FIN | ACK);
+    const auto r = run(t);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto f = files();
+    ASSERT_EQ(f.size(), 2u);
+    EXPECT_EQ(f.at(kC), "GET / HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(f.at(kS), "HTTP/1.0 200 OK\r\n\r\nhello\n");
+    // mtime = the direction's first packet (SYN at 1600000000.001, SYN-ACK at .002).
+    struct stat st{};
+    ASSERT_EQ(stat((out() + "/" + kC).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_sec, 1600000000);
+    EXPECT_EQ(st.st_mtim.tv_nsec, 1'000'000);
+    ASSERT_EQ(stat((out() + "/" + kS).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_nsec, 2'000'000);
+}
+
+TEST_F(E2E, OutOfOrderHoleRetransmissionAndPadding) {
+    Talk t;
+    t.pad = true;   // 60-byte frames: padding is never payload
+    t.handshake();
+    t.c(8, "CCCC");
+    t.c(0, "AAAA");
+    t.c(0, "ZZZZ");   // conflicting retransmission: first copy wins
+    t.c(16, "EEEE");  // [12,16) stays a hole
+    t.c(4, "BBBB");
+    t.c(20, "", FIN | ACK);
+    const auto r = run(t);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(files().at(kC), "AAAABBBBCCCC\0\0\0\0EEEE"s);
+    EXPECT_EQ(files().count(kS), 0u) << "no file for a direction without payload";
+    const std::string report = read_file(out() + "/report.xml");
+    EXPECT_NE(report.find("conflicting"), std::string::npos);
+    EXPECT_NE(report.find("hole"), std::string::npos);
+}
+
+TEST_F(E2E, SecondRunIntoSameFolderNeverOverwrites) {
+    Talk t;
+    t.handshake();
+    t.c(0, "hi");
+    ASSERT_EQ(run(t).exit_code, 0);
+    ASSERT_EQ(run(t).exit_code, 0);
+    const auto f = files();
+    EXPECT_EQ(f.at(kC), "hi");
+    EXPECT_EQ(f.at(kC + "c1"), "hi");
+}
+
+TEST_F(E2E, ConnectionReuseGetsCNames) {
+    Talk t;
+    t.handshake();
+    t.c(0, "conn1\n");
+    t.s(0, "srv1\n");
+    t.cisn = 2000;   // new SYN, new ISN within 16 MiB, old connection never closed
+    t.sisn = 6000;
+    t.handshake();
+    t.c(0, "conn2\n");
+    t.s(0, "srv2\n");
+    ASSERT_EQ(run(t).exit_code, 0);
+    const auto f = files();
+    EXPECT_EQ(f.at(kC), "conn1\n");
+    EXPECT_EQ(f.at(kC + "c1"), "conn2\n");
+    EXPECT_EQ(f.at(kS), "srv1\n");
+    EXPECT_EQ(f.at(kS + "c1"), "srv2\n");
+}
+
+TEST_F(E2E, VlanSuffixIsTheTwelveBitVid) {
+    Talk t;
+    t.tags = {{0x8100, static_cast<std::uint16_t>((3 << 13) | 5)}};
+    t.handshake();
+    t.c(0, "vlan5\n");
+    ASSERT_EQ(run(t).exit_code, 0);
+    EXPECT_EQ(files().at(kC + "--5"), "vlan5\n");
+}
+
+TEST_F(E2E, SequenceWrap) {
+    Talk t;
+    t.cisn = 0xFFFFFFFDu;
+    t.handshake();
+    t.c(5, "56789abcdef\n");
+    t.c(0, "01234");
+    ASSERT_EQ(run(t).exit_code, 0);
+    EXPECT_EQ(files().at(kC), "0123456789abcdef\n");
+}
+
+TEST_F(E2E, Ipv6NamesUseInetNtop) {
+    Capture cap;
+    TcpSpec s;
+    s.src = ip("2001:db8::1");
+    s.dst = ip("2001:db8:0:0:1::2");
+    s.sport = 1234;
+    s.dport = 80;
+    s.seq = 1;
+    s.payload = "v6 hello\n";
+    cap.add(eth_tcp(s));
+    cap.write(pcap());
+    ASSERT_EQ(run_tcpflow({"-r", pcap(), "-o", out()}).exit_code, 0);
+    EXPECT_EQ(files().at("2001:db8::1.01234-2001:db8::1:0:0:2.00080"), "v6 hello\n");
+}
+
+TEST_F(E2E, NanosecondAndBigEndianCapturesAndStdin) {
+    Talk t;
+    t.handshake();
+    t.c(0, "ns\n");
+    write_pcap(pcap(), 1, t.cap.records(), 262144, true, true);
+    const auto r = run_tcpflow({"-r", "-", "-o", out()}, pcap());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(files().at(kC), "ns\n");
+    struct stat st{};
+    ASSERT_EQ(stat((out() + "/" + kC).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_nsec, 1'000'000);
+}
+
+TEST_F(E2E, SeveralReadFilesFormOneCapture) {
+    Talk a;
+    a.handshake();
+    a.c(0, "part1 ");
+    a.cap.write(dir / "a.pcap");
+    Talk b;
+    b.c(6, "part2");
+    b.cap.write(dir / "b.pcap");
+    const auto r = run_tcpflow({"-r", dir / "a.pcap", "-r", dir / "b.pcap", "-o", out()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(files().at(kC), "part1 part2");
+    EXPECT_EQ(files().size(), 1u);
+}
+
+TEST_F(E2E, BpfFilterSelectsTrafficAndBadFilterIsUsageError) {
+    Talk t;
+    t.handshake();
+    t.c(0, "x");
+    t.cap.write(pcap());
+    auto r = run_tcpflow({"-r", pcap(), "-o", out(), "port", "81"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(files().empty());
+    r = run_tcpflow({"-r", pcap(), "-o", out(), "port", "80"});
+    EXPECT_EQ(files().at(kC), "x");
+    r = run_tcpflow({"-r", pcap(), "-o", out(), "nonsense", "((("});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("filter"), std::string::npos) << r.err;
+}
+
+TEST_F(E2E, MissingAndBogusInputExitOneWithReason) {
+    auto r = run_tcpflow({"-r", dir / "nope.pcap", "-o", out()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("nope.pcap"), std::string::npos) << r.err;
+    {
+        std::ofstream(dir / "junk.pcap") << "this is not a capture file at all, not even close";
+    }
+    r = run_tcpflow({"-r", dir / "junk.pcap", "-o", out()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("junk.pcap"), std::string::npos) << r.err;
+}
+
+TEST_F(E2E, TruncatedCaptureSavesFlowsAndExitsOne) {
+    Talk t;
+    t.handshake();
+    t.c(0, "saved\n");
+    t.c(6, "lost-in-truncation\n");
+    t.cap.write(pcap());
+    fs::resize_file(pcap(), fs::file_size(pcap()) - 10);
+    const auto r = run_tcpflow({"-r", pcap(), "-o", out()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(files().at(kC), "saved\n");
+    const std::string report = read_file(out() + "/report.xml");
+    EXPECT_NE(report.find("</dfxml>"), std::string::npos) << "report completed";
+}
+
+TEST_F(E2E, UnknownLinkTypeIsAClearError) {
+    Talk t;
+    t.handshake();
+    write_pcap(pcap(), 147, t.cap.records());   // LINKTYPE_USER0
+    const auto r = run_tcpflow({"-r", pcap(), "-o", out()});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("147"), std::string::npos) << r.err;
+}
+
+TEST_F(E2E, TemplateWithFoldersAndMaxBytes) {
+    Talk t;
+    t.handshake();
+    t.c(0, "GET / HTTP/1.0\r\n");
+    ASSERT_EQ(run(t, {"-T", "%A/%a/flow", "-b", "5"}).exit_code, 0);
+    EXPECT_EQ(files().at("010.000.000.001/01234/flow"), "GET /");
+}
+
+TEST_F(E2E, ConsoleModePrintsStreamOrder) {
+    Talk t;
+    t.handshake();
+    t.c(4, "BBBB");
+    t.c(0, "AAAA");
+    t.cap.write(pcap());
+    const auto r = run_tcpflow({"-r", pcap(), "-C"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto a = r.out.find("AAAA"), b = r.out.find("BBBB");
+    ASSERT_NE(a, std::string::npos) << r.out;
+    ASSERT_NE(b, std::string::npos) << r.out;
+    EXPECT_LT(a, b) << "stream order, not arrival order: " << r.out;
+}
+
+TEST_F(E2E, ReportDisabledWithDevNull) {
+    Talk t;
+    t.handshake();
+    t.c(0, "x");
+    ASSERT_EQ(run(t, {"-X", "/dev/null"}).exit_code, 0);
+    EXPECT_FALSE(fs::exists(out() + "/report.xml"));
+}
+
+TEST_F(E2E, GenflowsCaptureIsByteExact) {
+    const std::string tools = std::string(TCPFLOW_SHARED_DIR) + "/tools";
+    if (!fs::exists(tools + "/genflows.py")) GTEST_SKIP() << "../shared/tools is absent";
+    auto g = run_program({"/usr/bin/env", "python3", tools + "/genflows.py", pcap(), "--manifest", dir / "m", "--conns", "300",
+                          "--concurrent", "60", "--reorder", "0.05", "--retrans", "0.02", "--ipv6", "0.2", "--vlan", "0.1",
+                          "--wrap", "--seed", "7"},
+                         "", 300);
+    ASSERT_EQ(g.exit_code, 0) << g.err;
+    const auto r = run_tcpflow({"-r", pcap(), "-o", out()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto c = run_program({"/usr/bin/env", "python3", tools + "/checkflows.py", out(), dir / "m"});
+    EXPECT_EQ(c.exit_code, 0) << c.out;
+}
+
+}  // namespace
+}  // namespace tcpflow::test
