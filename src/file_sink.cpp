@@ -129,7 +129,7 @@ struct FileSink::Impl {
             lru_push(s);
             return true;
         }
-        s.fd = open_path(s, O_WRONLY | O_CREAT);
+        s.fd = open_path(s, O_RDWR | O_CREAT);
         if (s.fd < 0) {
             fail(s, "cannot open", errno);
             return false;
@@ -194,7 +194,7 @@ struct FileSink::Impl {
         for (unsigned count = 0; count < kMaxTries; ++count) {
             s.path = prefix + config.name_template.expand(info.name, count);
             if (count == 0) make_parent_dirs(s.path);
-            const int fd = open_path(s, O_WRONLY | O_CREAT | O_EXCL);
+            const int fd = open_path(s, O_RDWR | O_CREAT | O_EXCL);
             if (fd >= 0) {
                 s.fd = fd;
                 ++open_count;
@@ -275,11 +275,15 @@ struct FileSink::Impl {
     std::size_t read_back(FlowInfo& info, std::uint64_t off, std::span<std::uint8_t> out) {
         Slot& s = slot(info);
         if (s.failed) return 0;
+        // Bytes still in the write buffer are compared there; the rest is read from the file.
+        if (!s.buf.empty() && off >= s.buf_off && off < s.buf_off + s.buf.size()) {
+            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), s.buf_off + s.buf.size() - off));
+            std::memcpy(out.data(), s.buf.data() + (off - s.buf_off), n);
+            return n;
+        }
         flush_slot(s);
-        const int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return 0;
-        const ssize_t r = ::pread(fd, out.data(), out.size(), static_cast<off_t>(off));
-        ::close(fd);
+        if (!ensure_open(s)) return 0;
+        const ssize_t r = ::pread(s.fd, out.data(), out.size(), static_cast<off_t>(off));
         return r > 0 ? static_cast<std::size_t>(r) : 0;
     }
 

@@ -22,7 +22,7 @@ struct FileSinkConfig {
     std::string outdir = ".";
     NameTemplate name_template;
     int max_fds = 0;                      ///< 0 = from the process limit
-    std::size_t buffer_bytes = 64 * 1024; ///< per-flow write coalescing buffer
+    std::size_t buffer_bytes = 16 * 1024; ///< per-flow write coalescing buffer
     bool index_files = false;             ///< -I: <file>.findx (offset|sec.usec|length)
     int uid = -1, gid = -1;               ///< chown new files and folders (sudo without -U)
 };
