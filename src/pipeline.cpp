@@ -90,14 +90,7 @@ struct Run {
                 ok = false;
                 break;
             }
-            if (r == PcapSource::Next::packet) {
-                stats.add(Counter::packets);
-                if (decoder.decode(*link, raw.data, raw.ts, pkt) == DecodeStatus::tcp)
-                    table->on_packet(pkt, raw.ts, raw.wire_len, static_cast<std::uint32_t>(raw.data.size()));
-                table->expire(raw.ts);
-                if ((++packets_since_check & 0xff) == 0) decoder.expire(raw.ts);
-                if (budget.over()) keep_memory_bounded();
-            }
+            if (r == PcapSource::Next::packet) handle(*link, raw, pkt);
             if (live) {
                 // Live capture: everything contiguous reaches the files within 100 ms.
                 const auto now = std::chrono::steady_clock::now();
@@ -108,7 +101,33 @@ struct Run {
             }
         }
         g_source.store(nullptr);
+        if (live && g_stop.load()) {
+            // Ctrl-C right after a transfer: what the kernel already captured is part of the run.
+            // Drain it without waiting (bounded, so a busy link still stops well within a second).
+            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+            int idle = 0;
+            while (idle < 2 && std::chrono::steady_clock::now() < until) {
+                const auto r = src.next(raw, 0);   // the first call may only report the breakloop
+                if (r == PcapSource::Next::packet) {
+                    handle(*link, raw, pkt);
+                    idle = 0;
+                } else if (r == PcapSource::Next::timeout) {
+                    ++idle;
+                } else {
+                    break;
+                }
+            }
+        }
         return ok;
+    }
+
+    void handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt) {
+        stats.add(Counter::packets);
+        if (decoder.decode(link, raw.data, raw.ts, pkt) == DecodeStatus::tcp)
+            table->on_packet(pkt, raw.ts, raw.wire_len, static_cast<std::uint32_t>(raw.data.size()));
+        table->expire(raw.ts);
+        if ((++packets_since_check & 0xff) == 0) decoder.expire(raw.ts);
+        if (budget.over()) keep_memory_bounded();
     }
 
     /// -U, -z, sudo: checks the user and the output path before anything is opened, picks the owner
