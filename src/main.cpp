@@ -8,9 +8,11 @@
 
 int main(int argc, char** argv) {
     const std::vector<std::string> args(argv, argv + argc);
-    const tcpflow::CliResult cli = tcpflow::parse_command_line(args);
+    tcpflow::CliResult cli = tcpflow::parse_command_line(args);
+    for (const auto& a : args) cli.options.command_line += (cli.options.command_line.empty() ? "" : " ") + a;
     if (!cli.out.empty()) std::fputs(cli.out.c_str(), stdout);
     if (!cli.err.empty()) std::fputs(cli.err.c_str(), stderr);
     if (cli.action == tcpflow::CliResult::Action::exit) return cli.exit_code;
+    for (const auto& w : cli.warnings) std::fprintf(stderr, "tcpflow: %s\n", w.c_str());
     return tcpflow::run(cli.options);
 }

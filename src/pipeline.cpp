@@ -10,9 +10,19 @@
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
+#include <cerrno>
+#include <cstring>
 #include <system_error>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "tcpflow/console_sink.h"
 #include "tcpflow/decoder.h"
+#include "tcpflow/http_body.h"
+#include "tcpflow/md5.h"
+#include "tcpflow/report.h"
 #include "tcpflow/file_sink.h"
 #include "tcpflow/flow_table.h"
 #include "tcpflow/naming.h"
@@ -43,6 +53,46 @@ void install_signal_handlers() {
     std::signal(SIGPIPE, SIG_IGN);
 }
 
+/// -FX: flows are followed (for the report) but nothing is stored.
+class DiscardSink final : public FlowSink {
+public:
+    void on_open(FlowInfo&, Timestamp) override {}
+    void on_data(FlowInfo&, std::uint64_t, Bytes, Timestamp) override {}
+    void on_shift(FlowInfo&, std::uint64_t) override {}
+    void on_close(FlowInfo& info, const FlowSummary& summary) override {
+        if (closed_) closed_(info, summary);
+    }
+    FileClosedFn closed_;
+};
+
+/// A read-only view of a closed flow file (for -e md5 and -e http).
+class MappedFile {
+public:
+    explicit MappedFile(const std::string& path) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return;
+        struct stat st{};
+        if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+            void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+            if (p != MAP_FAILED) {
+                data_ = static_cast<const std::uint8_t*>(p);
+                size_ = static_cast<std::size_t>(st.st_size);
+            }
+        }
+        ::close(fd);
+    }
+    ~MappedFile() {
+        if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+    }
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+    [[nodiscard]] Bytes bytes() const noexcept { return Bytes{data_, size_}; }
+
+private:
+    const std::uint8_t* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
 struct Run {
     const Options& opt;
     Stats stats;
@@ -51,7 +101,9 @@ struct Run {
     std::unique_ptr<FlowSink> sink;
     FileSink* files = nullptr;
     std::unique_ptr<FlowTable> table;
+    std::unique_ptr<ReportWriter> report;
     bool failed = false;
+    CaptureStats capture_stats;
     std::uint64_t packets_since_check = 0;
     // -U / -z / sudo (privileges.h): prepared before anything is opened, applied after the capture opens.
     std::optional<UserIds> drop_to;
@@ -61,6 +113,60 @@ struct Run {
     explicit Run(const Options& o) : opt{o}, budget{o.max_memory}, decoder{DecoderLimits{}, budget, stats} {}
 
     void say(const std::string& msg) const { std::fprintf(stderr, "tcpflow: %s\n", msg.c_str()); }
+
+    /// After a flow file is closed: -e md5, -e http, then its <fileobject> in the report.
+    void flow_closed(const FlowInfo& info, const FlowSummary& sum) {
+        ReportExtras extras;
+        if (!info.path.empty() && opt.store_files) {
+            extras.filename = info.path;
+            if (opt.scan_md5 || opt.scan_http) {
+                const MappedFile file{info.path};
+                if (opt.scan_md5) extras.md5_hex = Md5::hex_of(file.bytes());
+                if (opt.scan_http && file.bytes().size() >= 80 && looks_like_http_response(file.bytes()))
+                    write_http_bodies(info.path, file.bytes(), extras);
+            }
+        }
+        if (report) report->add_flow(info, sum, extras);
+    }
+
+    void write_http_bodies(const std::string& path, Bytes stream, ReportExtras& extras) {
+        HttpBodyOptions ho;
+        ho.keep_compressed = opt.http_keep_compressed;
+        int fd = -1;
+        std::string body_path;
+        std::uint64_t offset = 0;
+        extract_http_bodies(stream, ho, [&](const HttpBodyEvent& ev) {
+            switch (ev.kind) {
+                case HttpBodyEventKind::begin: {
+                    char num[16];
+                    std::snprintf(num, sizeof num, "%03zu", ev.index);
+                    body_path = path + "-HTTPBODY-" + num;
+                    if (!ev.extension.empty()) body_path += "." + std::string(ev.extension);
+                    offset = ev.body_offset;
+                    fd = ::open(body_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+                    if (fd < 0) say("cannot write " + body_path + ": " + std::strerror(errno));
+                    break;
+                }
+                case HttpBodyEventKind::data:
+                    if (fd >= 0 && ::write(fd, ev.data.data(), ev.data.size()) != static_cast<ssize_t>(ev.data.size())) {
+                        say("cannot write " + body_path + ": " + std::strerror(errno));
+                        failed = true;
+                    }
+                    break;
+                case HttpBodyEventKind::end:
+                    if (fd >= 0) {
+                        ::close(fd);
+                        fd = -1;
+                        if (ev.body_size == 0)
+                            ::unlink(body_path.c_str());
+                        else
+                            extras.http_bodies.push_back(ReportHttpBody{offset, body_path, ev.body_size});
+                    }
+                    break;
+            }
+        });
+        if (fd >= 0) ::close(fd);
+    }
 
     void keep_memory_bounded() {
         while (budget.over() && decoder.shed_oldest()) {
@@ -122,7 +228,6 @@ struct Run {
     }
 
     void handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt) {
-        stats.add(Counter::packets);
         if (decoder.decode(link, raw.data, raw.ts, pkt) == DecodeStatus::tcp)
             table->on_packet(pkt, raw.ts, raw.wire_len, static_cast<std::uint32_t>(raw.data.size()));
         table->expire(raw.ts);
@@ -198,16 +303,47 @@ struct Run {
         fc.name_template = std::get<NameTemplate>(tmpl);
         fc.max_fds = opt.max_fds;
         fc.index_files = opt.index_files;
+        const bool writes_files = opt.store_files && !opt.console.enabled;
         try {
-            FileSink::make_dirs(opt.outdir, owner ? static_cast<int>(owner->uid) : -1,
-                                owner ? static_cast<int>(owner->gid) : -1);
+            if (writes_files)
+                FileSink::make_dirs(opt.outdir, owner ? static_cast<int>(owner->uid) : -1,
+                                    owner ? static_cast<int>(owner->gid) : -1);
         } catch (const std::system_error& e) {
             say(std::string(e.what()));
             return 1;
         }
-        auto fs = std::make_unique<FileSink>(std::move(fc), stats, FileClosedFn{});
-        files = fs.get();
-        sink = std::move(fs);
+        // report.xml: with flow files by default; in console mode only when -X names it.
+        if (opt.report && (writes_files || !opt.report_path.empty() || !opt.store_files)) {
+            std::string rpath = opt.report_path;
+            if (rpath.empty()) rpath = (opt.outdir.empty() || opt.outdir == ".") ? "report.xml" : opt.outdir + "/report.xml";
+            if (rpath != "/dev/null") {
+                ReportRunInfo ri;
+                ri.command_line = opt.command_line;
+                ri.tdelta = opt.tdelta;
+                std::string err;
+                report = ReportWriter::open(rpath, ri, err);
+                if (report && owner && ::chown(rpath.c_str(), owner->uid, owner->gid) != 0) {
+                    // -U / sudo: handing report.xml over is a convenience; it is written either way
+                }
+                if (!report) {
+                    say("cannot write " + rpath + ": " + err);
+                    failed = true;
+                }
+            }
+        }
+        auto closed = [this](const FlowInfo& info, const FlowSummary& sum) { flow_closed(info, sum); };
+        if (opt.console.enabled) {
+            sink = std::make_unique<ConsoleSink>(stdout, opt.console,
+                                                 ConsoleSink::template_path(std::get<NameTemplate>(tmpl), opt.outdir));
+        } else if (!opt.store_files) {
+            auto ds = std::make_unique<DiscardSink>();
+            ds->closed_ = closed;
+            sink = std::move(ds);
+        } else {
+            auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed);
+            files = fs.get();
+            sink = std::move(fs);
+        }
 
         FlowTableConfig tc;
         tc.overlap = opt.overlap;
@@ -226,6 +362,7 @@ struct Run {
                 say("listening on " + src->name());
                 if (!pump(*src, true)) failed = true;
                 const CaptureStats cs = src->stats();
+                capture_stats = cs;
                 if (cs.valid)
                     say(std::to_string(cs.received) + " packets received by filter, " + std::to_string(cs.dropped) +
                         " dropped by kernel, " + std::to_string(cs.if_dropped) + " dropped by interface");
@@ -264,6 +401,22 @@ struct Run {
         sink->flush();
         if (g_stop.load()) say("terminating orderly");
         if (files && files->had_errors()) failed = true;
+        if (report) {
+            ReportTotals totals;
+            const FlowTableCounts fc2 = table->counts();
+            totals.total_flows = fc2.flow_directions;
+            totals.total_packets = stats.get(Counter::packets);
+            totals.max_open_flows = fc2.max_open_connections;
+            totals.open_fds_at_end = files ? files->open_files() : 0;
+            totals.stats = stats;
+            if (capture_stats.valid)
+                totals.pcap = PcapDropStats{capture_stats.received, capture_stats.dropped, capture_stats.if_dropped};
+            report->finish(totals);
+            if (report->failed()) {
+                say("cannot write the report");
+                failed = true;
+            }
+        }
         if (opt.debug >= 10) {
             for (std::size_t i = 0; i < kCounterCount; ++i)
                 if (stats.values[i])

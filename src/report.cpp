@@ -15,17 +15,7 @@
 namespace tcpflow {
 namespace {
 
-/// Local copy of the close reason names (flow_sink.h's close_reason_name lives with the core).
-const char* reason_text(CloseReason r) noexcept {
-    switch (r) {
-    case CloseReason::fin: return "fin";
-    case CloseReason::rst: return "rst";
-    case CloseReason::timeout: return "timeout";
-    case CloseReason::end_of_input: return "end_of_input";
-    case CloseReason::limit: return "limit";
-    }
-    return "unknown";
-}
+const char* reason_text(CloseReason r) noexcept { return close_reason_name(r); }
 
 const char* tunnel_text(std::uint8_t kind) noexcept {
     switch (static_cast<TunnelKind>(kind)) {

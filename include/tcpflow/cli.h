@@ -14,6 +14,9 @@ struct CliResult {
     int exit_code = 0;        ///< when action == exit: 0 (help, version) or 2 (usage error)
     std::string out;          ///< text for stdout (help, version)
     std::string err;          ///< text for stderr (usage error: one-line reason plus a hint)
+    /// When action == run: notes for stderr, one line each without the trailing newline
+    /// (deprecated or ignored options, scanners not built in). Print them prefixed "tcpflow: ".
+    std::vector<std::string> warnings;
 };
 
 /// Parses argv (args[0] is the program name). Short flags keep tcpflow 1.6.1's letters and

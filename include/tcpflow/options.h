@@ -60,6 +60,10 @@ struct Options {
     std::string tcp_cmd;
     int tcp_alert_fd = -1;
     int packet_buffer_timeout_ms = 10;
+    std::string http_cmd;                     ///< -S http_cmd: run `cmd <bodyfile>` per HTTP body
+    int http_alert_fd = -1;                   ///< -S http_alert_fd
+    bool check_fcs = true;                    ///< -S check_fcs=NO: keep 802.11 frames with bad FCS
+    std::string debug_prefix;                 ///< -S debug-prefix; empty = "tcpflow"
 
     // Operation
     int debug = 1;                            ///< -d; -v = 10
@@ -68,6 +72,7 @@ struct Options {
     std::string chroot_dir;                   ///< -z
     std::string semaphore;                    ///< -L
     unsigned jobs = 1;                        ///< -j
+    std::string command_line;                 ///< the whole command line, for the report
 };
 
 }  // namespace tcpflow

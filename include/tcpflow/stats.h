@@ -15,6 +15,7 @@ namespace tcpflow {
     X(truncated_link_header)                                                             \
     X(unknown_ethertype)                                                                 \
     X(not_ip)                    /* link payload that is not IP (ARP, LLC, ...) */       \
+    X(wifi_non_data)             /* 802.11 management/control/null/protected frames */  \
     X(truncated_ip_header)                                                               \
     X(bad_ip_version)                                                                    \
     X(bad_ip_header_length)                                                              \

@@ -17,18 +17,6 @@ namespace tcpflow::test {
 
 namespace fs = std::filesystem;
 
-namespace {
-std::string slurp_fd(int fd) {
-    std::string s;
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = read(fd, buf, sizeof buf);
-        if (n <= 0) break;
-        s.append(buf, static_cast<std::size_t>(n));
-    }
-    return s;
-}
-}  // namespace
 
 RunResult run_program(const std::vector<std::string>& argv, const std::string& stdin_path, int timeout_s) {
     const std::string out_path = fs::temp_directory_path() / ("tcpflow-test-out-" + std::to_string(getpid()) + "-" +

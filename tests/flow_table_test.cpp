@@ -1,0 +1,340 @@
+// FlowTable: the TCP rules of SPEC section 4, each run at ISNs 0, 1, 0xFFFFFFFF and 0xFFFFFFF6.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "support/memory_sink.h"
+#include "support/packet_builder.h"
+#include "tcpflow/flow_table.h"
+
+namespace tcpflow {
+namespace {
+
+using test::ip;
+using test::MemorySink;
+using namespace tcp_flags;
+
+const std::string kC = "10.0.0.1.1234-10.0.0.2.80";
+const std::string kS = "10.0.0.2.80-10.0.0.1.1234";
+
+class Conn {
+public:
+    explicit Conn(std::uint32_t client_isn, std::uint32_t server_isn = 0x12345678, FlowTableConfig cfg = {})
+        : ci_{client_isn}, si_{server_isn}, budget_{64 << 20}, table_{cfg, sink_, budget_, stats_} {}
+
+    DecodedPacket seg(bool from_client, std::uint32_t rel_seq, std::uint8_t flags, const std::string& data) {
+        DecodedPacket p;
+        p.src = ip(from_client ? "10.0.0.1" : "10.0.0.2");
+        p.dst = ip(from_client ? "10.0.0.2" : "10.0.0.1");
+        p.sport = from_client ? 1234 : 80;
+        p.dport = from_client ? 80 : 1234;
+        p.seq = (from_client ? ci_ : si_) + rel_seq;
+        p.ack = (from_client ? si_ : ci_) + 1;
+        p.flags = flags;
+        p.window = 65535;
+        keep_.push_back(data);
+        const auto& k = keep_.back();
+        p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(k.data()), k.size()};
+        p.claimed_len = static_cast<std::uint32_t>(k.size());
+        return p;
+    }
+    void send(const DecodedPacket& p) {
+        t_.ns += 1'000'000;
+        table_.on_packet(p, t_, 60, 60);
+    }
+    /// Client data at stream offset `off` (seq = ISN + 1 + off).
+    void c(std::uint32_t off, const std::string& d, std::uint8_t flags = psh | ack) { send(seg(true, 1 + off, flags, d)); }
+    void s(std::uint32_t off, const std::string& d, std::uint8_t flags = psh | ack) { send(seg(false, 1 + off, flags, d)); }
+    void handshake() {
+        send(seg(true, 0, syn, ""));
+        send(seg(false, 0, syn | ack, ""));
+        send(seg(true, 1, ack, ""));
+    }
+    void end() { table_.close_all(); }
+    MemorySink& sink() { return sink_; }
+    Stats& stats() { return stats_; }
+    FlowTable& table() { return table_; }
+    Timestamp& clock() { return t_; }
+
+private:
+    std::uint32_t ci_, si_;
+    MemorySink sink_;
+    Stats stats_;
+    MemoryBudget budget_;
+    FlowTable table_;
+    Timestamp t_{1'600'000'000LL * kNsPerSec};
+    std::vector<std::string> keep_{};
+};
+
+class FlowTableIsn : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(FlowTableIsn, InOrderBothDirections) {
+    Conn k{GetParam(), GetParam() ^ 0x5555u};
+    k.handshake();
+    k.c(0, "GET / HTTP/1.0\r\n\r\n");
+    k.s(0, "HTTP/1.0 200 OK\r\n\r\nhello\n");
+    k.s(25, "", fin | ack);
+    k.c(18, "", fin | ack);
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "GET / HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(k.sink().file(kS), "HTTP/1.0 200 OK\r\n\r\nhello\n");
+}
+
+TEST_P(FlowTableIsn, OutOfOrderAndWrap) {
+    Conn k{GetParam()};
+    k.handshake();
+    k.c(8, "CCCC");
+    k.c(0, "AAAA");
+    k.c(4, "BBBB");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "AAAABBBBCCCC");
+    EXPECT_EQ(k.sink().files().size(), 1u) << "no file for a direction without payload";
+}
+
+TEST_P(FlowTableIsn, FirstCopyWinsAndConflictsCounted) {
+    Conn k{GetParam()};
+    k.handshake();
+    k.c(0, "AAAA");
+    k.c(0, "BBBB");
+    k.c(4, "\n");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "AAAA\n");
+    EXPECT_EQ(k.stats().get(Counter::conflicting_bytes), 4u);
+}
+
+TEST_P(FlowTableIsn, OverlapLastReproduces161) {
+    FlowTableConfig cfg;
+    cfg.overlap = OverlapPolicy::last;
+    Conn k{GetParam(), 0x12345678, cfg};
+    k.handshake();
+    k.c(0, "01234567");
+    k.c(4, "abcdefgh");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "0123abcdefgh");
+}
+
+TEST_P(FlowTableIsn, HoleReadsAsZerosAndIsReported) {
+    Conn k{GetParam()};
+    k.handshake();
+    k.c(0, "AAAA");
+    k.c(8, "CCCC");
+    k.c(12, "", fin | ack);
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), std::string("AAAA\0\0\0\0CCCC", 12));
+    ASSERT_FALSE(k.sink().closed().empty());
+    bool found = false;
+    for (const auto& s : k.sink().closed())
+        if (s.holes.size() == 1 && s.holes[0].offset == 4 && s.holes[0].length == 4) found = true;
+    EXPECT_TRUE(found);
+}
+
+TEST_P(FlowTableIsn, SynDataIsStreamData) {
+    Conn k{GetParam()};
+    k.send(k.seg(true, 0, syn, "syndata"));
+    k.c(7, "after\n");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "syndataafter\n");
+}
+
+TEST_P(FlowTableIsn, MidStreamDataBeforeFirstSeenGoesInFront) {
+    Conn k{GetParam()};
+    k.c(6, "SECOND");
+    k.c(0, "FIRST.");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "FIRST.SECOND");
+}
+
+TEST_P(FlowTableIsn, DataBeforeIsnIsDroppedWhenSynSeen) {
+    Conn k{GetParam()};
+    k.handshake();
+    k.send(k.seg(true, static_cast<std::uint32_t>(-9), psh | ack, "XXXX"));
+    k.c(0, "good");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "good");
+}
+
+TEST_P(FlowTableIsn, KeepAliveDoesNotChangeTheFile) {
+    Conn k{GetParam()};
+    k.handshake();
+    k.c(0, "data\n");
+    k.c(4, std::string(1, '\0'));   // keep-alive: one byte at next-1
+    k.c(5, "more\n");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "data\nmore\n");
+}
+
+TEST_P(FlowTableIsn, FinWaitsForMissingBytes) {
+    Conn k{GetParam()};
+    k.handshake();
+    k.c(0, "AAAA");
+    k.c(8, "", fin | ack);
+    EXPECT_TRUE(k.sink().closed().empty());
+    k.c(4, "BBBB");
+    EXPECT_EQ(k.sink().closed().size(), 1u) << "closed once every byte before the FIN arrived";
+    EXPECT_EQ(k.sink().closed()[0].reason, CloseReason::fin);
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "AAAABBBB");
+}
+
+TEST_P(FlowTableIsn, RstEndsBothDirectionsAndLaterDataChangesNothing) {
+    Conn k{GetParam()};
+    k.handshake();
+    k.c(0, "before-rst\n");
+    k.c(11, "", rst | ack);
+    k.c(11, "after-rst\n");
+    k.s(0, "server-after\n");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "before-rst\n");
+    EXPECT_EQ(k.sink().files().size(), 1u);
+    EXPECT_GT(k.stats().get(Counter::data_after_reset_dropped), 0u);
+}
+
+TEST_P(FlowTableIsn, RstFarOutsideWindowIsIgnored) {
+    Conn k{GetParam()};
+    k.handshake();
+    k.c(0, "abc");
+    k.c(10'000'000, "", rst | ack);
+    k.c(3, "def");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "abcdef");
+    EXPECT_EQ(k.stats().get(Counter::rst_outside_window), 1u);
+}
+
+TEST_P(FlowTableIsn, RstDataIsStored) {
+    Conn k{GetParam()};
+    k.handshake();
+    k.c(0, "abc");
+    k.c(3, "rstdata", rst | ack);
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "abcrstdata");
+}
+
+TEST_P(FlowTableIsn, SequenceJumpStartsNewFile) {
+    Conn k{GetParam()};
+    k.handshake();
+    k.c(0, "first\n");
+    k.c(20u << 20, "far\n");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "first\n");
+    EXPECT_EQ(k.sink().file(kC + "c1"), "far\n");
+}
+
+TEST_P(FlowTableIsn, BytesCap) {
+    FlowTableConfig cfg;
+    cfg.max_bytes = 5;
+    Conn k{GetParam(), 0x12345678, cfg};
+    k.handshake();
+    k.c(0, "GET / HTTP/1.0");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "GET /");
+}
+
+INSTANTIATE_TEST_SUITE_P(Isn, FlowTableIsn, ::testing::Values(0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u),
+                         [](const auto& p) { return "isn_" + std::to_string(p.param); });
+
+TEST(FlowTable, NewSynWithNewIsnStartsNewConnectionEvenWhenOpen) {
+    Conn a{1000, 5000};
+    a.handshake();
+    a.c(0, "conn1\n");
+    a.s(0, "srv1\n");
+    // Same 4-tuple, new ISNs close by (1.6.1 merged these into one corrupt file).
+    Conn& k = a;
+    DecodedPacket syn2 = k.seg(true, 1000, syn, "");
+    k.send(syn2);
+    DecodedPacket synack2 = k.seg(false, 1000, syn | ack, "");
+    k.send(synack2);
+    k.send(k.seg(true, 1001, psh | ack, "conn2\n"));
+    k.send(k.seg(false, 1001, psh | ack, "srv2\n"));
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "conn1\n");
+    EXPECT_EQ(k.sink().file(kC + "c1"), "conn2\n");
+    EXPECT_EQ(k.sink().file(kS), "srv1\n");
+    EXPECT_EQ(k.sink().file(kS + "c1"), "srv2\n");
+}
+
+TEST(FlowTable, RetransmittedSynIsNotANewConnection) {
+    Conn k{1000};
+    k.handshake();
+    k.send(k.seg(true, 0, syn, ""));
+    k.c(0, "hello");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "hello");
+    EXPECT_EQ(k.sink().files().size(), 1u);
+}
+
+TEST(FlowTable, IdleTimeoutClosesAndLaterDataContinuesTheFile) {
+    FlowTableConfig cfg;
+    cfg.idle_timeout_ns = 10 * kNsPerSec;
+    Conn k{1000, 5000, cfg};
+    k.handshake();
+    k.c(0, "hello ");
+    k.clock().ns += 60 * kNsPerSec;
+    k.table().expire(k.clock());
+    ASSERT_EQ(k.sink().closed().size(), 2u) << "both directions closed (the server's has no file)";
+    EXPECT_EQ(k.sink().closed()[0].reason, CloseReason::timeout);
+    EXPECT_FALSE(k.sink().files()[0].open);
+    k.c(6, "world");
+    k.end();
+    EXPECT_EQ(k.sink().files().size(), 1u) << "continued, not a new file";
+    EXPECT_EQ(k.sink().file(kC), "hello world");
+}
+
+TEST(FlowTable, MemoryLimitGivesUpOldestHole) {
+    FlowTableConfig cfg;
+    MemorySink sink;
+    Stats stats;
+    MemoryBudget budget{64 * 1024};
+    FlowTable table{cfg, sink, budget, stats};
+    Timestamp t{1};
+    const std::string chunk(1000, 'x');
+    DecodedPacket p;
+    p.src = ip("10.0.0.1");
+    p.dst = ip("10.0.0.2");
+    p.sport = 1;
+    p.dport = 2;
+    p.flags = ack;
+    p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(chunk.data()), chunk.size()};
+    p.claimed_len = 1000;
+    p.seq = 100;
+    table.on_packet(p, t, 1054, 1054);
+    for (std::uint32_t i = 2; i < 500; ++i) {   // a hole at [1000, 2000) that never fills
+        p.seq = 100 + i * 1000;
+        table.on_packet(p, t, 1054, 1054);
+        if (budget.over()) table.relieve_memory();
+        EXPECT_LE(budget.used(), 64u * 1024 + 4096);
+    }
+    table.close_all();
+    EXPECT_GT(stats.get(Counter::holes_given_up), 0u);
+    EXPECT_EQ(sink.files().size(), 1u);
+    EXPECT_EQ(sink.files()[0].data.size(), 500u * 1000);
+}
+
+TEST(FlowTable, CostIsIndependentOfFlowCountForLookup) {
+    // Many concurrent connections, each byte-exact.
+    MemorySink sink;
+    Stats stats;
+    MemoryBudget budget{256 << 20};
+    FlowTable table{{}, sink, budget, stats};
+    const std::string d = "x";
+    for (int round = 0; round < 3; ++round) {
+        for (std::uint16_t port = 1; port <= 3000; ++port) {
+            DecodedPacket p;
+            p.src = ip("10.0.0.1");
+            p.dst = ip("10.0.0.2");
+            p.sport = port;
+            p.dport = 80;
+            p.flags = ack;
+            p.seq = 7u + static_cast<std::uint32_t>(round);
+            p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(d.data()), 1};
+            p.claimed_len = 1;
+            table.on_packet(p, Timestamp{round}, 60, 60);
+        }
+    }
+    table.close_all();
+    ASSERT_EQ(sink.files().size(), 3000u);
+    for (const auto& f : sink.files()) EXPECT_EQ(f.data, "xxx");
+}
+
+}  // namespace
+}  // namespace tcpflow
