@@ -52,9 +52,14 @@ std::unique_ptr<PcapSource> PcapSource::open_live(const std::string& interface, 
     if (rc < 0) {
         std::string why = pcap_geterr(p);
         if (why.empty()) why = pcap_statustostr(rc);
-        if (rc == PCAP_ERROR_NO_SUCH_DEVICE && why.find(dev) == std::string::npos) why = "no such device: " + why;
         pcap_close(p);
-        throw std::runtime_error(dev + ": " + why);
+        // One line a user can act on: which interface, what is wrong, libpcap's words in brackets.
+        if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+            throw std::runtime_error("cannot capture on " + dev + ": no such interface (" + why + ")");
+        if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
+            throw std::runtime_error("cannot capture on " + dev + ": permission denied (" + why +
+                                     "); run as root or give tcpflow CAP_NET_RAW");
+        throw std::runtime_error("cannot capture on " + dev + ": " + why);
     }
     if (pcap_setnonblock(p, 1, errbuf) != 0) {
         pcap_close(p);

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <cerrno>
@@ -25,6 +27,7 @@
 #include "tcpflow/flow_table.h"
 #include "tcpflow/naming.h"
 #include "tcpflow/pcap_source.h"
+#include "tcpflow/privileges.h"
 #include "tcpflow/stats.h"
 
 namespace tcpflow {
@@ -102,6 +105,10 @@ struct Run {
     bool failed = false;
     CaptureStats capture_stats;
     std::uint64_t packets_since_check = 0;
+    // -U / -z / sudo (privileges.h): prepared before anything is opened, applied after the capture opens.
+    std::optional<UserIds> drop_to;
+    std::optional<UserIds> owner;
+    enum class Drop { pending, done, failed } drop_state = Drop::pending;
 
     explicit Run(const Options& o) : opt{o}, budget{o.max_memory}, decoder{DecoderLimits{}, budget, stats} {}
 
@@ -181,31 +188,98 @@ struct Run {
         auto last_flush = std::chrono::steady_clock::now();
         bool ok = true;
         while (!g_stop.load(std::memory_order_relaxed)) {
-            const auto r = src.next(raw, 50);
+            const auto r = src.next(raw, live ? 20 : 50);   // live: idle => flush at most 20 ms after the last packet
             if (r == PcapSource::Next::end) break;
             if (r == PcapSource::Next::error) {
+                if (g_stop.load()) break;   // a stop signal interrupted a blocking read (-r -): orderly end
                 say(src.name() + ": " + src.error());
                 ok = false;
                 break;
             }
-            if (r == PcapSource::Next::packet) {
-                if (decoder.decode(*link, raw.data, raw.ts, pkt) == DecodeStatus::tcp)
-                    table->on_packet(pkt, raw.ts, raw.wire_len, static_cast<std::uint32_t>(raw.data.size()));
-                table->expire(raw.ts);
-                if ((++packets_since_check & 0xff) == 0) decoder.expire(raw.ts);
-                if (budget.over()) keep_memory_bounded();
-            }
+            if (r == PcapSource::Next::packet) handle(*link, raw, pkt);
             if (live) {
                 // Live capture: everything contiguous reaches the files within 100 ms.
                 const auto now = std::chrono::steady_clock::now();
-                if (now - last_flush >= std::chrono::milliseconds(50)) {
+                if (r == PcapSource::Next::timeout || now - last_flush >= std::chrono::milliseconds(50)) {
                     sink->flush();
                     last_flush = now;
                 }
             }
         }
         g_source.store(nullptr);
+        if (live && g_stop.load()) {
+            // Ctrl-C right after a transfer: what the kernel already captured is part of the run.
+            // Drain it without waiting (bounded, so a busy link still stops well within a second).
+            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+            int idle = 0;
+            while (idle < 2 && std::chrono::steady_clock::now() < until) {
+                const auto r = src.next(raw, 0);   // the first call may only report the breakloop
+                if (r == PcapSource::Next::packet) {
+                    handle(*link, raw, pkt);
+                    idle = 0;
+                } else if (r == PcapSource::Next::timeout) {
+                    ++idle;
+                } else {
+                    break;
+                }
+            }
+        }
         return ok;
+    }
+
+    void handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt) {
+        if (decoder.decode(link, raw.data, raw.ts, pkt) == DecodeStatus::tcp)
+            table->on_packet(pkt, raw.ts, raw.wire_len, static_cast<std::uint32_t>(raw.data.size()));
+        table->expire(raw.ts);
+        if ((++packets_since_check & 0xff) == 0) decoder.expire(raw.ts);
+        if (budget.over()) keep_memory_bounded();
+    }
+
+    /// -U, -z, sudo: checks the user and the output path before anything is opened, picks the owner
+    /// of new files. Returns 0, or the exit status after printing why.
+    int prepare_privileges(std::string& out_dir) {
+        if (!opt.user.empty()) {
+            auto u = resolve_user(opt.user);
+            if (auto* err = std::get_if<std::string>(&u)) {
+                say(*err);
+                return 1;
+            }
+            drop_to = std::get<UserIds>(u);
+        }
+        owner = output_owner(drop_to, ::geteuid(), std::getenv("SUDO_UID"), std::getenv("SUDO_GID"));
+        if (!opt.chroot_dir.empty()) {
+            // -o is resolved before the chroot (against the current folder, symbolic links followed)
+            // and must lie inside -z; files are then written at the same place seen from the new root.
+            namespace fs = std::filesystem;
+            std::error_code ec;
+            const auto canon = [&](const std::string& p) {
+                const auto c = fs::weakly_canonical(fs::absolute(p, ec), ec);
+                return ec ? p : c.string();
+            };
+            auto in = output_path_in_chroot(canon(opt.outdir), canon(opt.chroot_dir), fs::current_path(ec).string());
+            if (in.index() == 1) {
+                say(std::get<1>(in));
+                return 1;
+            }
+            out_dir = std::get<0>(in);
+        }
+        return 0;
+    }
+
+    /// Drops root right after the first capture is open (once). False when it failed: stop at once.
+    bool drop_root_once() {
+        if (drop_state == Drop::pending && drop_to) {
+            const bool already = ::getuid() == drop_to->uid && ::geteuid() == drop_to->uid && opt.chroot_dir.empty();
+            const std::string why = already ? std::string{} : drop_privileges(*drop_to, opt.chroot_dir);
+            if (!why.empty()) {
+                say(why);
+                drop_state = Drop::failed;
+                return false;
+            }
+            if (opt.debug >= 1) say("dropped privileges to " + drop_to->name);
+        }
+        if (drop_state == Drop::pending) drop_state = Drop::done;
+        return drop_state == Drop::done;
     }
 
     int execute() {
@@ -218,14 +292,22 @@ struct Run {
             say(*err);
             return 2;
         }
+        std::string out_dir = opt.outdir;   // as seen after -z's chroot
+        if (const int rc = prepare_privileges(out_dir); rc != 0) return rc;
         FileSinkConfig fc;
-        fc.outdir = opt.outdir;
+        fc.outdir = out_dir;
+        if (owner && !drop_to) {   // sudo without -U: new files and folders belong to the invoking user
+            fc.uid = static_cast<int>(owner->uid);
+            fc.gid = static_cast<int>(owner->gid);
+        }
         fc.name_template = std::get<NameTemplate>(tmpl);
         fc.max_fds = opt.max_fds;
         fc.index_files = opt.index_files;
         const bool writes_files = opt.store_files && !opt.console.enabled;
         try {
-            if (writes_files) FileSink::make_dirs(opt.outdir);
+            if (writes_files)
+                FileSink::make_dirs(opt.outdir, owner ? static_cast<int>(owner->uid) : -1,
+                                    owner ? static_cast<int>(owner->gid) : -1);
         } catch (const std::system_error& e) {
             say(std::string(e.what()));
             return 1;
@@ -240,6 +322,9 @@ struct Run {
                 ri.tdelta = opt.tdelta;
                 std::string err;
                 report = ReportWriter::open(rpath, ri, err);
+                if (report && owner && ::chown(rpath.c_str(), owner->uid, owner->gid) != 0) {
+                    // -U / sudo: handing report.xml over is a convenience; it is written either way
+                }
                 if (!report) {
                     say("cannot write " + rpath + ": " + err);
                     failed = true;
@@ -273,6 +358,7 @@ struct Run {
             try {
                 auto src = PcapSource::open_live(opt.interface, opt.promiscuous, opt.packet_buffer_timeout_ms);
                 src->set_filter(opt.filter);
+                if (!drop_root_once()) return 1;
                 say("listening on " + src->name());
                 if (!pump(*src, true)) failed = true;
                 const CaptureStats cs = src->stats();
@@ -295,6 +381,10 @@ struct Run {
                 try {
                     auto src = PcapSource::open_file(path);
                     src->set_filter(opt.filter);
+                    if (!drop_root_once()) {
+                        failed = true;
+                        break;
+                    }
                     if (!pump(*src, false)) failed = true;
                 } catch (const std::invalid_argument& e) {
                     say(path + ": bad filter expression: " + e.what());
