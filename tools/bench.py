@@ -60,8 +60,13 @@ def log(msg: str) -> None:
 
 def fs_type(path: str) -> str:
     """File system type of the mount holding `path` (longest matching mount point)."""
+    return mount_of(path)[0]
+
+
+def mount_of(path: str) -> tuple[str, str]:
+    """(type, options) of the mount holding `path` (longest matching mount point)."""
     path = os.path.realpath(path)
-    best, kind = "", "?"
+    best, kind, mopts = "", "?", ""
     with open("/proc/self/mounts") as f:
         for line in f:
             parts = line.split()
@@ -69,8 +74,8 @@ def fs_type(path: str) -> str:
                 continue
             mnt = parts[1].replace("\\040", " ")
             if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best):
-                best, kind = mnt, parts[2]
-    return kind
+                best, kind, mopts = mnt, parts[2], parts[3] if len(parts) > 3 else ""
+    return kind, mopts
 
 
 def find_tools(opt: str | None) -> str:
@@ -250,6 +255,9 @@ def main() -> int:
         os.makedirs(base, exist_ok=True)
         if fs_type(base) in ("tmpfs", "ramfs"):
             log("bench: warning: disk place %s is on %s" % (base, fs_type(base)))
+        if "discard" in mount_of(base)[1].split(","):
+            log("bench: note: %s is mounted with 'discard': removing outputs between runs is slow "
+                "(minutes for the small capture's 200,000 files); it is not timed" % base)
         places["disk"] = base
 
     results = []
