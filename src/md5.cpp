@@ -69,6 +69,7 @@ void Md5::block(const std::uint8_t* p) noexcept {
 }
 
 void Md5::update(Bytes data) noexcept {
+    if (data.empty()) return;   // an empty span may carry a null pointer: memcpy must not see it
     std::size_t used = static_cast<std::size_t>(length_ % 64);
     length_ += data.size();
     std::size_t pos = 0;
