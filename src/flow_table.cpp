@@ -48,7 +48,9 @@ std::uint64_t load64(const std::array<std::uint8_t, 16>& b, std::size_t at) noex
 }
 
 struct ConnKeyHash {
-    std::size_t operator()(const ConnKey& k) const noexcept {
+    // Not noexcept on purpose: libstdc++ then keeps each node's hash, so a lookup compares the
+    // large keys only when the hashes match.
+    std::size_t operator()(const ConnKey& k) const {
         std::uint64_t h = k.lo.family;
         mix(h, load64(k.lo.bytes, 0));
         mix(h, load64(k.lo.bytes, 8));
@@ -202,6 +204,7 @@ struct FlowTable::Impl {
     Stats* stats;
     std::unordered_map<ConnKey, std::unique_ptr<Connection>, ConnKeyHash> conns;
     std::list<Connection*> lru;   // least recently active first
+    Connection* last_conn = nullptr;
     std::unordered_map<SavedKey, Saved, SavedKeyHash> saved;
     std::list<SavedKey> saved_order;
     Flow* buf_head = nullptr;
@@ -386,6 +389,7 @@ struct FlowTable::Impl {
             remember(c, d);
         }
         lru.erase(c.lru_pos);
+        if (last_conn == &c) last_conn = nullptr;
         budget->release(kConnectionCharge);
         const ConnKey key = c.key;
         conns.erase(key);   // destroys c
@@ -521,9 +525,12 @@ struct FlowTable::Impl {
         stats->add(Counter::tcp_segments);
         int d = 0;
         const ConnKey key = make_key(p, d);
-        auto it = conns.find(key);
         Connection* c = nullptr;
-        if (it == conns.end()) {
+        // Consecutive segments usually belong to the same connection: check it before hashing.
+        if (last_conn && last_conn->key == key) {
+            c = last_conn;
+            if (c->lru_pos != std::prev(lru.end())) lru.splice(lru.end(), lru, c->lru_pos);
+        } else if (auto it = conns.find(key); it == conns.end()) {
             if (!start_new && !has_saved(key)) {
                 stats->add(Counter::packets_ignored_resume);
                 return;
@@ -533,6 +540,7 @@ struct FlowTable::Impl {
             c = it->second.get();
             lru.splice(lru.end(), lru, c->lru_pos);
         }
+        last_conn = c;
         c->last = ts;
         Flow* f = select_flow(*c, d, p, ts);
         if (!f) {

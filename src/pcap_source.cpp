@@ -3,6 +3,9 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace tcpflow {
@@ -11,6 +14,7 @@ namespace {
 pcap_t* P(void* p) { return static_cast<pcap_t*>(p); }
 constexpr int kSnaplen = 262144;
 constexpr int kBufferBytes = 16 * 1024 * 1024;
+constexpr std::size_t kReadBuffer = 1 << 20;
 }  // namespace
 
 PcapSource::PcapSource(void* handle, std::string name, bool live)
@@ -23,9 +27,21 @@ PcapSource::~PcapSource() {
 
 std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path) {
     char errbuf[PCAP_ERRBUF_SIZE] = {};
-    pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!p) throw std::runtime_error(path + ": " + errbuf);
-    return std::unique_ptr<PcapSource>(new PcapSource(p, path, false));
+    // Our own FILE* with a large buffer: libpcap reads each record with fread, and stdio's default
+    // 4 KiB buffer would make that a read(2) per few packets.
+    std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+    if (!f) throw std::runtime_error(path + ": " + std::strerror(errno));
+    // glibc ignores the size unless it is given the buffer, so the source owns one.
+    auto buffer = std::make_unique<char[]>(kReadBuffer);
+    std::setvbuf(f, buffer.get(), _IOFBF, kReadBuffer);
+    pcap_t* p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (!p) {
+        if (f != stdin) std::fclose(f);
+        throw std::runtime_error(path + ": " + errbuf);
+    }
+    auto src = std::unique_ptr<PcapSource>(new PcapSource(p, path, false));
+    src->read_buffer_ = std::move(buffer);
+    return src;
 }
 
 std::unique_ptr<PcapSource> PcapSource::open_live(const std::string& interface, bool promiscuous, int timeout_ms) {

@@ -57,6 +57,7 @@ private:
     std::string name_;
     bool live_;
     bool nano_ = true;
+    std::unique_ptr<char[]> read_buffer_;   // stdio buffer of a capture file; outlives pcap_close
 };
 
 }  // namespace tcpflow
