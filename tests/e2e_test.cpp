@@ -195,6 +195,29 @@ TEST_F(E2E, SeveralReadFilesFormOneCapture) {
     EXPECT_EQ(files().size(), 1u);
 }
 
+TEST_F(E2E, ResumeFilesOnlyContinueKnownFlows) {
+    Talk a;
+    a.handshake();
+    a.c(0, "known ");
+    a.cap.write(dir / "a.pcap");
+    Talk b;
+    b.c(6, "continued");
+    TcpSpec other;   // another connection, unknown before the -R file
+    other.src = ip("10.0.0.1");
+    other.dst = ip("10.0.0.2");
+    other.sport = 4321;
+    other.seq = 77778;
+    other.flags = PA;
+    other.payload = "new";
+    b.cap.add(eth_tcp(other));
+    b.cap.write(dir / "b.pcap");
+    const auto r = run_tcpflow({"-r", dir / "a.pcap", "-R", dir / "b.pcap", "-o", out()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto f = files();
+    EXPECT_EQ(f.at(kC), "known continued");
+    EXPECT_EQ(f.size(), 1u) << "the unknown connection of the -R file was ignored";
+}
+
 TEST_F(E2E, BpfFilterSelectsTrafficAndBadFilterIsUsageError) {
     Talk t;
     t.handshake();
@@ -278,9 +301,9 @@ TEST_F(E2E, ReportDisabledWithDevNull) {
 TEST_F(E2E, GenflowsCaptureIsByteExact) {
     const std::string tools = std::string(TCPFLOW_SHARED_DIR) + "/tools";
     if (!fs::exists(tools + "/genflows.py")) GTEST_SKIP() << "../shared/tools is absent";
-    auto g = run_program({"/usr/bin/env", "python3", tools + "/genflows.py", pcap(), "--manifest", dir / "m", "--conns", "300",
-                          "--concurrent", "60", "--reorder", "0.05", "--retrans", "0.02", "--ipv6", "0.2", "--vlan", "0.1",
-                          "--wrap", "--seed", "7"},
+    auto g = run_program({"/usr/bin/env", "python3", tools + "/genflows.py", pcap(), "--manifest", dir / "m", "--conns", "5000",
+                          "--concurrent", "1000", "--req", "200", "--resp", "2000", "--reorder", "0.2", "--retrans", "0.1",
+                          "--ipv6", "0.3", "--vlan", "0.2", "--wrap", "--seed", "7"},
                          "", 300);
     ASSERT_EQ(g.exit_code, 0) << g.err;
     const auto r = run_tcpflow({"-r", pcap(), "-o", out()});

@@ -230,6 +230,49 @@ TEST_P(FlowTableIsn, BytesCap) {
     EXPECT_EQ(k.sink().file(kC), "GET /");
 }
 
+// The overlap and gap table (first/last policy, partial overlaps on either side, a segment covering
+// several buffered ones, holes at start/middle/end), through the whole flow table at each ISN.
+struct OverlapCase {
+    const char* name;
+    std::vector<std::pair<std::uint32_t, std::string>> steps;   // (offset, data)
+    std::string first, last;                                    // '.' = hole (zero byte)
+};
+const std::vector<OverlapCase> kOverlap = {
+    {"same_offset", {{0, "AAAA"}, {0, "BBBB"}}, "AAAA", "BBBB"},
+    {"overlap_right", {{0, "01234567"}, {4, "abcdefgh"}}, "01234567efgh", "0123abcdefgh"},
+    {"overlap_left", {{4, "BBBB"}, {0, "aaaaaa"}}, "aaaaBBBB", "aaaaaaBB"},
+    {"inside", {{0, "AAAA"}, {4, "BBBB"}, {2, "xx"}}, "AAAABBBB", "AAxxBBBB"},
+    {"covers_several", {{0, "A"}, {3, "C"}, {6, "E"}, {1, "bbbbbbbb"}}, "AbbCbbEbb", "Abbbbbbbb"},
+    {"hole_start", {{4, "BBBB"}, {8, "CC"}}, "....BBBBCC", "....BBBBCC"},
+    {"hole_middle", {{0, "AA"}, {6, "CC"}}, "AA....CC", "AA....CC"},
+    {"hole_end", {{0, "AA"}, {2, "BB"}}, "AABB", "AABB"},
+    {"filled_late", {{0, "AA"}, {4, "CC"}, {2, "BB"}}, "AABBCC", "AABBCC"},
+};
+
+class OverlapAtIsn : public ::testing::TestWithParam<std::tuple<OverlapCase, std::uint32_t, OverlapPolicy>> {};
+
+TEST_P(OverlapAtIsn, Produces) {
+    const auto& [oc, isn, policy] = GetParam();
+    FlowTableConfig cfg;
+    cfg.overlap = policy;
+    Conn k{isn, 0x12345678, cfg};
+    k.handshake();
+    for (const auto& [off, d] : oc.steps) k.c(off, d);
+    k.end();
+    std::string want = policy == OverlapPolicy::first ? oc.first : oc.last;
+    for (auto& ch : want)
+        if (ch == '.') ch = '\0';
+    EXPECT_EQ(k.sink().file(kC), want) << oc.name << " isn=" << isn;
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, OverlapAtIsn,
+                         ::testing::Combine(::testing::ValuesIn(kOverlap), ::testing::Values(0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u),
+                                            ::testing::Values(OverlapPolicy::first, OverlapPolicy::last)),
+                         [](const auto& tp) {
+                             return std::string(std::get<0>(tp.param).name) + "_isn_" + std::to_string(std::get<1>(tp.param)) +
+                                    (std::get<2>(tp.param) == OverlapPolicy::first ? "_first" : "_last");
+                         });
+
 INSTANTIATE_TEST_SUITE_P(Isn, FlowTableIsn, ::testing::Values(0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u),
                          [](const auto& p) { return "isn_" + std::to_string(p.param); });
 
