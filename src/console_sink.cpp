@@ -1,7 +1,13 @@
 // console_sink.cpp: console output formats of tcpflow 1.6.1 (see console_sink.h).
 #include "tcpflow/console_sink.h"
 
+#include <fcntl.h>
+#include <semaphore.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 #include <utility>
 
 namespace tcpflow {
@@ -54,6 +60,7 @@ ConsoleSink::ConsoleSink(std::FILE* out, const ConsoleOptions& options, PathFunc
 
 ConsoleSink::~ConsoleSink() {
     if (out_) std::fflush(out_);
+    if (semaphore_) ::sem_close(static_cast<sem_t*>(semaphore_));
 }
 
 const std::string& ConsoleSink::path_for(FlowInfo& info) {
@@ -116,7 +123,23 @@ std::string ConsoleSink::format(const FlowInfo& info, const std::string& path, B
 void ConsoleSink::on_data(FlowInfo& info, std::uint64_t /*offset*/, Bytes data, Timestamp /*ts*/) {
     if (data.empty() || !out_) return;
     const std::string text = format(info, path_for(info), data);
+    auto* sem = static_cast<sem_t*>(semaphore_);
+    if (sem)
+        while (::sem_wait(sem) != 0 && errno == EINTR) {
+        }
     if (std::fwrite(text.data(), 1, text.size(), out_) != text.size()) write_failed_ = true;
+    if (sem) {
+        if (std::fflush(out_) != 0) write_failed_ = true;
+        ::sem_post(sem);
+    }
+}
+
+void ConsoleSink::use_semaphore(const std::string& name) {
+    const std::string full = (!name.empty() && name[0] == '/') ? name : "/" + name;
+    sem_t* sem = ::sem_open(full.c_str(), O_CREAT, 0666, 1);
+    if (sem == SEM_FAILED) throw std::runtime_error("cannot open semaphore " + full + ": " + std::strerror(errno));
+    if (semaphore_) ::sem_close(static_cast<sem_t*>(semaphore_));
+    semaphore_ = sem;
 }
 
 void ConsoleSink::on_shift(FlowInfo& /*info*/, std::uint64_t /*n*/) {

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
+#include <cstdlib>
 #include <system_error>
 #include <vector>
 
@@ -52,6 +54,9 @@ struct FileSink::Impl {
         Timestamp first_seen;
         bool failed = false;
         bool used = false;
+        bool announced = false;     // on_file_opened was called
+        bool index_dirty = false;   // .findx may be out of offset order
+        std::uint64_t last_index_off = 0;
         std::string index;          // pending .findx lines
         Slot* lru_prev = nullptr;   // open descriptors, least recently written first
         Slot* lru_next = nullptr;
@@ -168,6 +173,49 @@ struct FileSink::Impl {
         make_dirs(path.substr(0, slash), config.uid, config.gid);
     }
 
+    void announce(Slot& s, bool created) {
+        s.announced = true;
+        if (config.on_file_opened) config.on_file_opened(s.path, created);
+    }
+
+    /// Rewrites <path>.findx with every offset moved by `add` and the lines sorted by offset
+    /// (stable: equal offsets keep arrival order). Skipped when nothing would change.
+    void fix_index(Slot& s, std::uint64_t add) {
+        flush_index(s);
+        if (!s.index_dirty && add == 0) return;
+        s.index_dirty = false;
+        const std::string p = s.path + ".findx";
+        const int rfd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+        if (rfd < 0) return;   // no index lines yet
+        std::string text;
+        char buf[65536];
+        for (ssize_t r; (r = ::read(rfd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(r));
+        ::close(rfd);
+        std::vector<std::pair<std::uint64_t, std::string>> lines;
+        bool sorted = true;
+        for (std::size_t pos = 0; pos < text.size();) {
+            auto nl = text.find('\n', pos);
+            if (nl == std::string::npos) nl = text.size();
+            std::string line = text.substr(pos, nl - pos);
+            pos = nl + 1;
+            if (line.empty()) continue;
+            const auto bar = line.find('|');
+            std::uint64_t off = std::strtoull(line.c_str(), nullptr, 10) + add;
+            if (add && bar != std::string::npos) line = std::to_string(off) + line.substr(bar);
+            if (!lines.empty() && off < lines.back().first) sorted = false;
+            lines.emplace_back(off, std::move(line));
+        }
+        if (sorted && add == 0) return;
+        std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::string out;
+        out.reserve(text.size() + lines.size() * 4);
+        for (const auto& l : lines) (out += l.second) += '\n';
+        const int wfd = ::open(p.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (wfd < 0 || ::write(wfd, out.data(), out.size()) != static_cast<ssize_t>(out.size()))
+            fail(s, "cannot write index for", errno);
+        if (wfd >= 0) ::close(wfd);
+    }
+
     std::uint32_t allocate() {
         if (!free_slots.empty()) {
             const auto h = free_slots.back();
@@ -188,6 +236,8 @@ struct FileSink::Impl {
         const std::string prefix = (config.outdir.empty() || config.outdir == ".") ? "" : config.outdir + "/";
         if (info.resumed && !info.path.empty()) {
             s.path = info.path;   // continue the same file
+            s.index_dirty = config.index_files;   // earlier lines may come after this run's
+            announce(s, false);
             return;
         }
         constexpr unsigned kMaxTries = 1'000'000;
@@ -202,6 +252,7 @@ struct FileSink::Impl {
                 lru_push(s);
                 chown_path(s.path);
                 info.path = s.path;
+                announce(s, true);
                 return;
             }
             if (errno != EEXIST || !config.name_template.uses_count()) break;
@@ -219,6 +270,8 @@ struct FileSink::Impl {
                                         static_cast<long long>(ts.seconds()), static_cast<long long>(ts.subsec_ns() / 1000),
                                         d.size());
             if (n > 0) s.index.append(line, static_cast<std::size_t>(n));
+            if (off < s.last_index_off) s.index_dirty = true;
+            s.last_index_off = off;
             if (s.index.size() > 64 * 1024) flush_index(s);
         }
         if (!s.buf.empty() && off == s.buf_off + s.buf.size() && s.buf.size() + d.size() <= config.buffer_bytes) {
@@ -238,6 +291,10 @@ struct FileSink::Impl {
     void shift(FlowInfo& info, std::uint64_t n) {
         Slot& s = slot(info);
         flush_slot(s);
+        if (config.index_files) {
+            fix_index(s, n);   // every indexed byte moved n further on
+            s.last_index_off += n;
+        }
         if (s.failed || !ensure_open(s)) return;
         // Rewrite the file n bytes further on, from the end backwards (1.6.1's shift_file).
         const int rfd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -294,7 +351,7 @@ struct FileSink::Impl {
         }
         Slot& s = slot(info);
         flush_slot(s);
-        flush_index(s);
+        if (config.index_files) fix_index(s, 0);
         const timespec times[2] = {{static_cast<time_t>(s.first_seen.seconds()), static_cast<long>(s.first_seen.subsec_ns())},
                                    {static_cast<time_t>(s.first_seen.seconds()), static_cast<long>(s.first_seen.subsec_ns())}};
         if (!s.failed) {
@@ -309,6 +366,8 @@ struct FileSink::Impl {
         s.used = false;
         free_slots.push_back(info.sink_handle);
         info.sink_handle = 0;
+        if (s.announced && config.on_file_closed) config.on_file_closed(s.path);
+        s.announced = false;
         if (on_closed) on_closed(info, sum);
     }
 

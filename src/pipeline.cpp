@@ -24,8 +24,10 @@
 #include "tcpflow/md5.h"
 #include "tcpflow/report.h"
 #include "tcpflow/file_sink.h"
+#include "tcpflow/flow_hooks.h"
 #include "tcpflow/flow_table.h"
 #include "tcpflow/naming.h"
+#include "tcpflow/packet_dump.h"
 #include "tcpflow/pcap_source.h"
 #include "tcpflow/privileges.h"
 #include "tcpflow/stats.h"
@@ -109,6 +111,13 @@ struct Run {
     std::optional<UserIds> drop_to;
     std::optional<UserIds> owner;
     enum class Drop { pending, done, failed } drop_state = Drop::pending;
+    // -w, -K, -S tcp_*/http_* hooks, -q (see packet_dump.h, flow_hooks.h)
+    std::unique_ptr<UnusedPacketWriter> unused;
+    std::unique_ptr<PcapPerFlowWriter> per_flow;
+    FlowHooks tcp_hooks{opt.tcp_alert_fd, opt.tcp_cmd};
+    FlowHooks http_hooks{opt.http_alert_fd, opt.http_cmd};
+    std::uint64_t files_created = 0;
+    DumpFormat dump_format{};   // link type and snaplen of the source being read (-w, -K)
 
     explicit Run(const Options& o) : opt{o}, budget{o.max_memory}, decoder{DecoderLimits{}, budget, stats} {}
 
@@ -145,6 +154,7 @@ struct Run {
                     offset = ev.body_offset;
                     fd = ::open(body_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
                     if (fd < 0) say("cannot write " + body_path + ": " + std::strerror(errno));
+                    else http_hooks.opened(body_path);
                     break;
                 }
                 case HttpBodyEventKind::data:
@@ -157,10 +167,12 @@ struct Run {
                     if (fd >= 0) {
                         ::close(fd);
                         fd = -1;
-                        if (ev.body_size == 0)
+                        if (ev.body_size == 0) {
                             ::unlink(body_path.c_str());
-                        else
+                        } else {
                             extras.http_bodies.push_back(ReportHttpBody{offset, body_path, ev.body_size});
+                            http_hooks.closed(body_path);
+                        }
                     }
                     break;
             }
@@ -183,6 +195,8 @@ struct Run {
             return false;
         }
         g_source.store(&src);
+        dump_format = DumpFormat{dlt, src.snaplen(), source_is_nanosecond(src.name(), live)};
+        if (unused) unused->start(dump_format);
         RawPacket raw;
         DecodedPacket pkt;
         auto last_flush = std::chrono::steady_clock::now();
@@ -202,6 +216,8 @@ struct Run {
                 const auto now = std::chrono::steady_clock::now();
                 if (r == PcapSource::Next::timeout || now - last_flush >= std::chrono::milliseconds(50)) {
                     sink->flush();
+                    if (unused) unused->flush();
+                    if (per_flow) per_flow->flush();
                     last_flush = now;
                 }
             }
@@ -228,8 +244,13 @@ struct Run {
     }
 
     void handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt) {
-        if (decoder.decode(link, raw.data, raw.ts, pkt) == DecodeStatus::tcp)
+        const DecodeStatus st = decoder.decode(link, raw.data, raw.ts, pkt);
+        if (st == DecodeStatus::tcp) {
+            if (per_flow) per_flow->write(pkt, dump_format, raw.ts, raw.wire_len, raw.data);
             table->on_packet(pkt, raw.ts, raw.wire_len, static_cast<std::uint32_t>(raw.data.size()));
+        } else if (unused && st != DecodeStatus::fragment_held) {
+            unused->write(dump_format, raw.ts, raw.wire_len, raw.data);
+        }
         table->expire(raw.ts);
         if ((++packets_since_check & 0xff) == 0) decoder.expire(raw.ts);
         if (budget.over()) keep_memory_bounded();
@@ -303,9 +324,14 @@ struct Run {
         fc.name_template = std::get<NameTemplate>(tmpl);
         fc.max_fds = opt.max_fds;
         fc.index_files = opt.index_files;
+        fc.on_file_opened = [this](const std::string& path, bool created) {
+            files_created += created ? 1 : 0;
+            tcp_hooks.opened(path);
+        };
+        fc.on_file_closed = [this](const std::string& path) { tcp_hooks.closed(path); };
         const bool writes_files = opt.store_files && !opt.console.enabled;
         try {
-            if (writes_files)
+            if (writes_files || opt.pcap_per_flow)
                 FileSink::make_dirs(opt.outdir, owner ? static_cast<int>(owner->uid) : -1,
                                     owner ? static_cast<int>(owner->gid) : -1);
         } catch (const std::system_error& e) {
@@ -332,10 +358,24 @@ struct Run {
             }
         }
         auto closed = [this](const FlowInfo& info, const FlowSummary& sum) { flow_closed(info, sum); };
+        if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap);
+        if (opt.pcap_per_flow)
+            per_flow = std::make_unique<PcapPerFlowWriter>(opt.outdir, std::get<NameTemplate>(tmpl),
+                                                           opt.max_fds > 0 ? opt.max_fds : 256,
+                                                           static_cast<std::int64_t>(opt.tdelta * 1e9));
         if (opt.console.enabled) {
-            sink = std::make_unique<ConsoleSink>(stdout, opt.console,
-                                                 ConsoleSink::template_path(std::get<NameTemplate>(tmpl), opt.outdir));
-        } else if (!opt.store_files) {
+            auto cs = std::make_unique<ConsoleSink>(stdout, opt.console,
+                                                    ConsoleSink::template_path(std::get<NameTemplate>(tmpl), opt.outdir));
+            if (!opt.semaphore.empty()) {
+                try {
+                    cs->use_semaphore(opt.semaphore);
+                } catch (const std::exception& e) {
+                    say(e.what());
+                    return 1;
+                }
+            }
+            sink = std::move(cs);
+        } else if (!opt.store_files || opt.pcap_per_flow) {   // -K replaces the flow files
             auto ds = std::make_unique<DiscardSink>();
             ds->closed_ = closed;
             sink = std::move(ds);
@@ -401,6 +441,20 @@ struct Run {
         sink->flush();
         if (g_stop.load()) say("terminating orderly");
         if (files && files->had_errors()) failed = true;
+        if ((unused && unused->failed()) || (per_flow && per_flow->failed())) failed = true;
+        unused.reset();     // closes the -w file
+        per_flow.reset();   // closes the -K files
+        tcp_hooks.wait_all();
+        http_hooks.wait_all();
+        if (tcp_hooks.failed() || http_hooks.failed()) failed = true;
+        if (files_created > 10000 && !opt.quiet && std::get<NameTemplate>(tmpl).text().find('/') == std::string::npos)
+            std::fprintf(stderr,
+                         "*** tcpflow WARNING:\n"
+                         "*** This run wrote %llu flow files into one folder (%s).\n"
+                         "*** Many file systems and tools slow down with that many files in a folder.\n"
+                         "*** Consider -Fk, -Fm or -Fg to spread them over sub-folders.\n"
+                         "*** (-q suppresses this warning.)\n",
+                         static_cast<unsigned long long>(files_created), opt.outdir.c_str());
         if (report) {
             ReportTotals totals;
             const FlowTableCounts fc2 = table->counts();

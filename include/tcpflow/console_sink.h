@@ -14,6 +14,7 @@
 //
 // Each delivered chunk is formatted into one buffer and written with a single fwrite; the stream
 // is flushed by flush() (the pipeline calls it at least every 100 ms) and at destruction.
+// With -L (use_semaphore) each chunk is written and flushed while holding a named POSIX semaphore.
 // The -b byte limit is applied by the core, not here.
 #pragma once
 
@@ -60,6 +61,11 @@ public:
     /// Formats one delivered chunk exactly as on_data prints it (exposed for tests).
     [[nodiscard]] std::string format(const FlowInfo& info, const std::string& path, Bytes data) const;
 
+    /// -L: hold the named POSIX semaphore (created with value 1 if missing; a leading '/' is
+    /// added when absent) around each chunk, which is then flushed before the semaphore is
+    /// released. Throws std::runtime_error naming the semaphore and the reason.
+    void use_semaphore(const std::string& name);
+
     /// True once a write to `out` failed (e.g. closed pipe).
     [[nodiscard]] bool write_failed() const noexcept { return write_failed_; }
 
@@ -72,6 +78,7 @@ private:
     std::unordered_map<std::uint32_t, std::string> paths_;   ///< by sink_handle
     std::uint32_t next_handle_ = 1;
     bool write_failed_ = false;
+    void* semaphore_ = nullptr;   ///< sem_t* (-L), kept opaque
 };
 
 }  // namespace tcpflow

@@ -5,6 +5,8 @@
 // sparse; contiguous bytes are coalesced in a small per-flow buffer (one write per buffer, not per
 // segment). Open descriptors are bounded (-f): the least recently written file is closed and
 // reopened on demand. At close the file's mtime is set to the direction's first packet.
+// -I index lines are kept in offset order: at close (and after a shift, which moves every offset)
+// the .findx file is rewritten sorted by offset when it is not (1.6.1 left it in arrival order).
 #pragma once
 
 #include <cstdint>
@@ -25,6 +27,10 @@ struct FileSinkConfig {
     std::size_t buffer_bytes = 16 * 1024; ///< per-flow write coalescing buffer
     bool index_files = false;             ///< -I: <file>.findx (offset|sec.usec|length)
     int uid = -1, gid = -1;               ///< chown new files and folders (sudo without -U)
+    /// A flow's file was created (`created`) or a resumed flow continues its file (tcp_alert_fd).
+    std::function<void(const std::string& path, bool created)> on_file_opened;
+    /// A flow's file is complete and closed, mtime set (tcp_alert_fd, tcp_cmd). Once per on_file_opened.
+    std::function<void(const std::string& path)> on_file_closed;
 };
 
 /// Called after a flow's file is closed (report, md5, HTTP bodies, tcp_cmd, alerts).
