@@ -206,7 +206,11 @@ struct Run {
             if (r == PcapSource::Next::end) break;
             if (r == PcapSource::Next::error) {
                 if (g_stop.load()) break;   // a stop signal interrupted a blocking read (-r -): orderly end
-                say(src.name() + ": " + src.error());
+                std::string why = src.error();
+                if (why.find("different from the") != std::string::npos)
+                    why += " (libpcap cannot read on in a pcapng file whose interfaces differ in link type or "
+                           "snapshot length; everything before that point was written)";
+                say(src.name() + ": " + why);
                 ok = false;
                 break;
             }
