@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <cerrno>
 #include <cstring>
@@ -31,6 +32,7 @@
 #include "tcpflow/pcap_source.h"
 #include "tcpflow/privileges.h"
 #include "tcpflow/stats.h"
+#include "tcpflow/worker_pool.h"
 
 namespace tcpflow {
 
@@ -117,7 +119,12 @@ struct Run {
     FlowHooks tcp_hooks{opt.tcp_alert_fd, opt.tcp_cmd};
     FlowHooks http_hooks{opt.http_alert_fd, opt.http_cmd};
     std::uint64_t files_created = 0;
-    DumpFormat dump_format{};   // link type and snaplen of the source being read (-w, -K)
+    DumpFormat dump_format{};
+    // -j N: worker threads, each with its own flow table and file sink (worker_pool.h).
+    std::unique_ptr<WorkerPool> pool;
+    std::vector<FileSink*> pool_files;
+    bool start_new_flows = true;
+    std::recursive_mutex shared_mu;   // report, hooks and counters shared by the workers   // link type and snaplen of the source being read (-w, -K)
 
     explicit Run(const Options& o) : opt{o}, budget{o.max_memory}, decoder{DecoderLimits{}, budget, stats} {}
 
@@ -251,7 +258,10 @@ struct Run {
         const DecodeStatus st = decoder.decode(link, raw.data, raw.ts, pkt);
         if (st == DecodeStatus::tcp) {
             if (per_flow) per_flow->write(pkt, dump_format, raw.ts, raw.wire_len, raw.data);
-            table->on_packet(pkt, raw.ts, raw.wire_len, static_cast<std::uint32_t>(raw.data.size()));
+            if (pool)
+                pool->submit(pkt, raw.ts, raw.wire_len, static_cast<std::uint32_t>(raw.data.size()), start_new_flows);
+            else
+                table->on_packet(pkt, raw.ts, raw.wire_len, static_cast<std::uint32_t>(raw.data.size()));
         } else if (unused && st != DecodeStatus::fragment_held) {
             unused->write(dump_format, raw.ts, raw.wire_len, raw.data);
         }
@@ -329,10 +339,14 @@ struct Run {
         fc.max_fds = opt.max_fds;
         fc.index_files = opt.index_files;
         fc.on_file_opened = [this](const std::string& path, bool created) {
+            const std::lock_guard lk{shared_mu};
             files_created += created ? 1 : 0;
             tcp_hooks.opened(path);
         };
-        fc.on_file_closed = [this](const std::string& path) { tcp_hooks.closed(path); };
+        fc.on_file_closed = [this](const std::string& path) {
+            const std::lock_guard lk{shared_mu};
+            tcp_hooks.closed(path);
+        };
         const bool writes_files = opt.store_files && !opt.console.enabled;
         try {
             if (writes_files || opt.pcap_per_flow)
@@ -361,7 +375,13 @@ struct Run {
                 }
             }
         }
-        auto closed = [this](const FlowInfo& info, const FlowSummary& sum) { flow_closed(info, sum); };
+        auto closed = [this](const FlowInfo& info, const FlowSummary& sum) {
+            const std::lock_guard lk{shared_mu};
+            flow_closed(info, sum);
+        };
+        const bool use_pool = opt.jobs > 1 && opt.store_files && !opt.console.enabled && !opt.pcap_per_flow && !opt.live;
+        if (opt.jobs > 1 && !use_pool) say("-j is used only when writing flow files from capture files; running one thread");
+        FileSinkConfig pool_fc = fc;
         if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap);
         if (opt.pcap_per_flow)
             per_flow = std::make_unique<PcapPerFlowWriter>(opt.outdir, std::get<NameTemplate>(tmpl),
@@ -383,6 +403,8 @@ struct Run {
             auto ds = std::make_unique<DiscardSink>();
             ds->closed_ = closed;
             sink = std::move(ds);
+        } else if (use_pool) {
+            sink = std::make_unique<DiscardSink>();   // the workers own the file sinks
         } else {
             auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed);
             files = fs.get();
@@ -396,6 +418,16 @@ struct Run {
         if (opt.tcp_timeout > 0) tc.idle_timeout_ns = opt.tcp_timeout * kNsPerSec;
         tc.tdelta_ns = static_cast<std::int64_t>(opt.tdelta * 1e9);
         table = std::make_unique<FlowTable>(tc, *sink, budget, stats);
+        if (use_pool) {
+            const unsigned n = opt.jobs;
+            if (pool_fc.max_fds > 0) pool_fc.max_fds = std::max(4, pool_fc.max_fds / static_cast<int>(n));
+            pool = std::make_unique<WorkerPool>(n, opt.max_memory / n, [&](Shard& sh, unsigned) {
+                auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed);
+                pool_files.push_back(fs.get());
+                sh.sink = std::move(fs);
+                sh.table = std::make_unique<FlowTable>(tc, *sh.sink, sh.budget, sh.stats);
+            });
+        }
 
         install_signal_handlers();
         if (opt.live) {
@@ -420,6 +452,7 @@ struct Run {
         }
         auto read_all = [&](const std::vector<std::string>& files_list, bool start_new) {
             table->set_start_new_flows(start_new);
+            start_new_flows = start_new;
             for (const auto& path : files_list) {
                 if (g_stop.load()) break;
                 try {
@@ -441,6 +474,18 @@ struct Run {
         };
         read_all(opt.read_files, true);
         read_all(opt.resume_files, false);
+        FlowTableCounts pool_counts;
+        if (pool) {
+            pool->finish();
+            for (unsigned i = 0; i < pool->size(); ++i) {
+                stats.merge(pool->shard(i).stats);
+                const FlowTableCounts c = pool->shard(i).table->counts();
+                pool_counts.flow_directions += c.flow_directions;
+                pool_counts.max_open_connections += c.max_open_connections;
+            }
+            for (FileSink* f : pool_files)
+                if (f->had_errors()) failed = true;
+        }
         table->close_all(CloseReason::end_of_input);
         sink->flush();
         if (g_stop.load()) say("terminating orderly");
@@ -461,7 +506,9 @@ struct Run {
                          static_cast<unsigned long long>(files_created), opt.outdir.c_str());
         if (report) {
             ReportTotals totals;
-            const FlowTableCounts fc2 = table->counts();
+            FlowTableCounts fc2 = table->counts();
+            fc2.flow_directions += pool_counts.flow_directions;
+            fc2.max_open_connections += pool_counts.max_open_connections;
             totals.total_flows = fc2.flow_directions;
             totals.total_packets = stats.get(Counter::packets);
             totals.max_open_flows = fc2.max_open_connections;

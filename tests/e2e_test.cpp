@@ -298,6 +298,26 @@ TEST_F(E2E, ReportDisabledWithDevNull) {
     EXPECT_FALSE(fs::exists(out() + "/report.xml"));
 }
 
+TEST_F(E2E, WorkerThreadsWriteTheSameFilesAsOne) {
+    const std::string tools = std::string(TCPFLOW_SHARED_DIR) + "/tools";
+    if (!fs::exists(tools + "/genflows.py")) GTEST_SKIP() << "../shared/tools is absent";
+    auto g = run_program({"/usr/bin/env", "python3", tools + "/genflows.py", pcap(), "--manifest", dir / "m", "--conns", "400",
+                          "--concurrent", "80", "--resp", "20000", "--reorder", "0.1", "--retrans", "0.05", "--ipv6", "0.2",
+                          "--vlan", "0.2", "--wrap", "--seed", "9"},
+                         "", 300);
+    ASSERT_EQ(g.exit_code, 0) << g.err;
+    ASSERT_EQ(run_tcpflow({"-r", pcap(), "-o", dir / "one"}).exit_code, 0);
+    ASSERT_EQ(run_tcpflow({"-j", "2", "-r", pcap(), "-o", dir / "two"}).exit_code, 0);
+    ASSERT_EQ(run_tcpflow({"-j", "3", "-r", pcap(), "-o", dir / "three"}).exit_code, 0);
+    auto one = read_tree(dir / "one"), two = read_tree(dir / "two"), three = read_tree(dir / "three");
+    one.erase("report.xml");
+    two.erase("report.xml");
+    three.erase("report.xml");
+    EXPECT_EQ(one.size(), 800u);
+    EXPECT_TRUE(one == two) << "-j 2 wrote different files";
+    EXPECT_TRUE(one == three) << "-j 3 wrote different files";
+}
+
 TEST_F(E2E, GenflowsCaptureIsByteExact) {
     const std::string tools = std::string(TCPFLOW_SHARED_DIR) + "/tools";
     if (!fs::exists(tools + "/genflows.py")) GTEST_SKIP() << "../shared/tools is absent";
