@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <list>
+#include <vector>
 #include <unordered_map>
 
 #include "tcpflow/reassembler.h"
@@ -177,7 +178,62 @@ struct FlowTable::Impl {
         std::unique_ptr<Flow> dir[2];
         Timestamp last;
         std::uint64_t session_id = 0;
-        std::list<Connection*>::iterator lru_pos;
+        std::uint64_t hash = 0;
+        Connection* lru_prev = nullptr;   // intrusive list, least recently active first
+        Connection* lru_next = nullptr;
+    };
+
+    /// Open-addressing index of the connections (linear probing, backward-shift deletion): one
+    /// probe of a flat array per packet, keys compared only when the stored hashes match.
+    class ConnIndex {
+    public:
+        ConnIndex() : slots_(1024) {}
+        [[nodiscard]] Connection* find(const ConnKey& k, std::uint64_t h) const noexcept {
+            for (std::size_t i = h & mask(); slots_[i].conn; i = (i + 1) & mask())
+                if (slots_[i].hash == h && slots_[i].conn->key == k) return slots_[i].conn;
+            return nullptr;
+        }
+        void insert(Connection* c) {
+            if ((count_ + 1) * 2 > slots_.size()) grow();
+            place(c);
+            ++count_;
+        }
+        void erase(const Connection* c) noexcept {
+            std::size_t i = c->hash & mask();
+            while (slots_[i].conn != c) i = (i + 1) & mask();
+            for (std::size_t j = (i + 1) & mask(); slots_[j].conn; j = (j + 1) & mask()) {
+                const std::size_t home = slots_[j].hash & mask();
+                // Move j back to the hole at i unless its home lies cyclically in (i, j].
+                const bool stays = (i < j) ? (home > i && home <= j) : (home > i || home <= j);
+                if (!stays) {
+                    slots_[i] = slots_[j];
+                    i = j;
+                }
+            }
+            slots_[i] = Slot{};
+            --count_;
+        }
+        [[nodiscard]] std::size_t size() const noexcept { return count_; }
+
+    private:
+        struct Slot {
+            std::uint64_t hash = 0;
+            Connection* conn = nullptr;
+        };
+        [[nodiscard]] std::size_t mask() const noexcept { return slots_.size() - 1; }
+        void place(Connection* c) noexcept {
+            std::size_t i = c->hash & mask();
+            while (slots_[i].conn) i = (i + 1) & mask();
+            slots_[i] = Slot{c->hash, c};
+        }
+        void grow() {
+            std::vector<Slot> old(slots_.size() * 2);
+            old.swap(slots_);
+            for (const auto& sl : old)
+                if (sl.conn) place(sl.conn);
+        }
+        std::vector<Slot> slots_;
+        std::size_t count_ = 0;
     };
 
     /// What is remembered of a closed flow so that a later packet continues its file.
@@ -202,8 +258,9 @@ struct FlowTable::Impl {
     FlowSink* sink;
     MemoryBudget* budget;
     Stats* stats;
-    std::unordered_map<ConnKey, std::unique_ptr<Connection>, ConnKeyHash> conns;
-    std::list<Connection*> lru;   // least recently active first
+    ConnIndex conns;                  // owns the connections (deleted by retire)
+    Connection* lru_head = nullptr;   // least recently active
+    Connection* lru_tail = nullptr;
     Connection* last_conn = nullptr;
     std::unordered_map<SavedKey, Saved, SavedKeyHash> saved;
     std::list<SavedKey> saved_order;
@@ -216,6 +273,32 @@ struct FlowTable::Impl {
 
     Impl(FlowTableConfig c, FlowSink& s, MemoryBudget& b, Stats& st)
         : config{c}, sink{&s}, budget{&b}, stats{&st} {}
+
+    ~Impl() {
+        while (lru_head) {
+            Connection* c = lru_head;
+            lru_unlink(*c);
+            delete c;
+        }
+    }
+
+    // ---------------------------------------------------------------- connection LRU
+    void lru_push(Connection& c) noexcept {
+        c.lru_prev = lru_tail;
+        c.lru_next = nullptr;
+        (lru_tail ? lru_tail->lru_next : lru_head) = &c;
+        lru_tail = &c;
+    }
+    void lru_unlink(Connection& c) noexcept {
+        (c.lru_prev ? c.lru_prev->lru_next : lru_head) = c.lru_next;
+        (c.lru_next ? c.lru_next->lru_prev : lru_tail) = c.lru_prev;
+        c.lru_prev = c.lru_next = nullptr;
+    }
+    void lru_touch(Connection& c) noexcept {
+        if (lru_tail == &c) return;
+        lru_unlink(c);
+        lru_push(c);
+    }
 
     // ---------------------------------------------------------------- buffered-data list
     void buf_update(Flow& f) {
@@ -364,13 +447,13 @@ struct FlowTable::Impl {
     }
 
     Connection& create(const ConnKey& k) {
-        auto c = std::make_unique<Connection>();
+        auto* c = new Connection();
         c->key = k;
+        c->hash = ConnKeyHash{}(k);
         c->session_id = next_session++;
         Connection& ref = *c;
-        lru.push_back(&ref);
-        ref.lru_pos = std::prev(lru.end());
-        conns.emplace(k, std::move(c));
+        lru_push(ref);
+        conns.insert(c);
         budget->charge(kConnectionCharge);
         restore(ref, 0);
         restore(ref, 1);
@@ -388,11 +471,11 @@ struct FlowTable::Impl {
             buf_update(*c.dir[d]);
             remember(c, d);
         }
-        lru.erase(c.lru_pos);
+        lru_unlink(c);
         if (last_conn == &c) last_conn = nullptr;
         budget->release(kConnectionCharge);
-        const ConnKey key = c.key;
-        conns.erase(key);   // destroys c
+        conns.erase(&c);
+        delete &c;
         counts.open_connections = conns.size();
     }
 
@@ -529,16 +612,15 @@ struct FlowTable::Impl {
         // Consecutive segments usually belong to the same connection: check it before hashing.
         if (last_conn && last_conn->key == key) {
             c = last_conn;
-            if (c->lru_pos != std::prev(lru.end())) lru.splice(lru.end(), lru, c->lru_pos);
-        } else if (auto it = conns.find(key); it == conns.end()) {
+            lru_touch(*c);
+        } else if ((c = conns.find(key, ConnKeyHash{}(key))) == nullptr) {
             if (!start_new && !has_saved(key)) {
                 stats->add(Counter::packets_ignored_resume);
                 return;
             }
             c = &create(key);
         } else {
-            c = it->second.get();
-            lru.splice(lru.end(), lru, c->lru_pos);
+            lru_touch(*c);
         }
         last_conn = c;
         c->last = ts;
@@ -644,9 +726,9 @@ struct FlowTable::Impl {
     void expire(Timestamp now) {
         if (config.idle_timeout_ns <= 0) return;
         now.ns += config.tdelta_ns;
-        while (!lru.empty() && lru.front()->last.ns + config.idle_timeout_ns < now.ns) {
+        while (lru_head && lru_head->last.ns + config.idle_timeout_ns < now.ns) {
             stats->add(Counter::flows_timed_out);
-            retire(*lru.front(), CloseReason::timeout);
+            retire(*lru_head, CloseReason::timeout);
         }
     }
 
@@ -656,12 +738,12 @@ struct FlowTable::Impl {
             if (f.reasm.give_up_first_hole(f)) stats->add(Counter::holes_given_up);
             buf_update(f);
         }
-        while (budget->over() && !lru.empty()) retire(*lru.front(), CloseReason::limit);
+        while (budget->over() && lru_head) retire(*lru_head, CloseReason::limit);
         while (budget->over() && !saved_order.empty()) forget_oldest_saved();
     }
 
     void close_all(CloseReason why) {
-        while (!lru.empty()) retire(*lru.front(), why);
+        while (lru_head) retire(*lru_head, why);
     }
 };
 
