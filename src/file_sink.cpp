@@ -283,7 +283,7 @@ struct FileSink::Impl {
             write_at(s, d.data(), d.size(), off);
             return;
         }
-        if (s.buf.capacity() == 0) s.buf.reserve(config.buffer_bytes);
+        // Grown as needed (small flows stay small); at most buffer_bytes are kept before a write.
         s.buf_off = off;
         s.buf.assign(d.begin(), d.end());
     }

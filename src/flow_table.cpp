@@ -614,10 +614,14 @@ struct FlowTable::Impl {
             c = last_conn;
             lru_touch(*c);
         } else if ((c = conns.find(key, ConnKeyHash{}(key))) == nullptr) {
-            if (!start_new && !has_saved(key)) {
+            const bool saved_before = has_saved(key);
+            if (!start_new && !saved_before) {
                 stats->add(Counter::packets_ignored_resume);
                 return;
             }
+            // A bare ACK or FIN for a connection that was closed already (FIN or reset, both ways)
+            // can change no file: don't bring its state back for it.
+            if (saved_before && p.payload.empty() && p.claimed_len == 0 && !(p.flags & (syn | rst))) return;
             c = &create(key);
         } else {
             lru_touch(*c);

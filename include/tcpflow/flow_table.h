@@ -27,7 +27,7 @@ struct FlowTableConfig {
     std::uint64_t max_seek = 16ull * 1024 * 1024;          ///< -m: larger jumps start a new file
     std::uint64_t max_bytes = ~std::uint64_t{0};           ///< -b: bytes stored per direction
     std::int64_t idle_timeout_ns = 600LL * kNsPerSec;      ///< packet time; 0 = never
-    std::size_t max_saved_flows = 65536;                   ///< closed flows remembered for resuming
+    std::size_t max_saved_flows = 8192;                    ///< closed flows remembered for resuming
     std::int64_t tdelta_ns = 0;                            ///< -S tdelta, added to packet times
 };
 
