@@ -213,6 +213,11 @@ struct FlowTable::Impl {
 
     Impl(FlowTableConfig c, FlowSink& s, MemoryBudget& b, Stats& st)
         : config{c}, sink{&s}, budget{&b}, stats{&st} {}
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    /// Gives back what connections and remembered flows still hold (the budget may outlive the
+    /// table); the reassemblers release their buffered data themselves.
+    ~Impl() { budget->release(conns.size() * kConnectionCharge + saved.size() * kSavedCharge); }
 
     // ---------------------------------------------------------------- buffered-data list
     void buf_update(Flow& f) {
