@@ -371,5 +371,21 @@ TEST(FlowTableBudget, DestroyingTheTableReleasesEverythingItCharged) {
     EXPECT_EQ(budget.used(), 0u);
 }
 
+// Found by fuzz_reassembler / fuzz_pipeline (use after free): a flow resumed after an idle
+// timeout starts closed; out-of-order bytes buffered for it were neither delivered nor unlinked
+// from the buffered-data list when the connection was closed again.
+TEST(FlowTableResume, OutOfOrderDataAfterResumeIsWrittenAtClose) {
+    FlowTableConfig cfg;
+    cfg.idle_timeout_ns = kNsPerSec;
+    Conn k{1000, 5000, cfg};
+    k.handshake();
+    k.c(0, "abc");
+    k.clock().ns += 10 * kNsPerSec;
+    k.table().expire(k.clock());
+    k.c(10, "late");   // resumes the flow, buffered behind [3, 10)
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), std::string("abc\0\0\0\0\0\0\0late", 14));
+}
+
 }  // namespace
 }  // namespace tcpflow
