@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <system_error>
+#include <unordered_map>
 #include <vector>
 
 namespace tcpflow {
@@ -72,6 +73,8 @@ struct FileSink::Impl {
     std::size_t open_count = 0;
     std::size_t max_open_seen = 0;
     bool errors = false;
+    static constexpr std::size_t kMaxRememberedNames = 65536;
+    std::unordered_map<std::string, unsigned> next_count;   // taken name -> next count to try
 
     Impl(FileSinkConfig c, Stats& s, FileClosedFn cb) : config{std::move(c)}, stats{&s}, on_closed{std::move(cb)} {
         if (config.max_fds <= 0) config.max_fds = default_max_fds();
@@ -241,11 +244,20 @@ struct FileSink::Impl {
             return;
         }
         constexpr unsigned kMaxTries = 1'000'000;
-        for (unsigned count = 0; count < kMaxTries; ++count) {
-            s.path = prefix + config.name_template.expand(info.name, count);
-            if (count == 0) make_parent_dirs(s.path);
+        // Names already taken: start after the last count used for this name, so N files of one
+        // name cost N opens, not N^2/2 (a connection that jumps -m again and again).
+        const std::string first = prefix + config.name_template.expand(info.name, 0);
+        const auto known = next_count.find(first);
+        const unsigned start = known == next_count.end() ? 0 : known->second;
+        for (unsigned count = start; count < kMaxTries; ++count) {
+            s.path = count == 0 ? first : prefix + config.name_template.expand(info.name, count);
+            if (count == start) make_parent_dirs(s.path);
             const int fd = open_path(s, O_RDWR | O_CREAT | O_EXCL);
             if (fd >= 0) {
+                if (count > 0) {
+                    if (next_count.size() >= kMaxRememberedNames) next_count.clear();   // bounded
+                    next_count[first] = count + 1;
+                }
                 s.fd = fd;
                 ++open_count;
                 max_open_seen = std::max(max_open_seen, open_count);

@@ -109,6 +109,12 @@ struct FlowTable::Impl {
     /// One direction of one connection: one flow file.
     struct Flow final : ByteDelivery {
         Flow(Impl& t, Connection& c) : table{&t}, conn{&c}, reasm{t.config.overlap, *t.budget} {}
+        Flow(const Flow&) = delete;
+        Flow& operator=(const Flow&) = delete;
+        // Never leave a dangling pointer in the buffered-data list.
+        ~Flow() override {
+            if (in_buf_list) table->buf_unlink(*this);
+        }
 
         Impl* table;
         Connection* conn;
@@ -273,8 +279,12 @@ struct FlowTable::Impl {
 
     Impl(FlowTableConfig c, FlowSink& s, MemoryBudget& b, Stats& st)
         : config{c}, sink{&s}, budget{&b}, stats{&st} {}
-
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    /// Gives back what connections and remembered flows still hold (the budget may outlive the
+    /// table); the reassemblers release their buffered data themselves.
     ~Impl() {
+        budget->release(conns.size() * kConnectionCharge + saved.size() * kSavedCharge);
         while (lru_head) {
             Connection* c = lru_head;
             lru_unlink(*c);
@@ -309,12 +319,16 @@ struct FlowTable::Impl {
             f.buf_next = nullptr;
             (buf_tail ? buf_tail->buf_next : buf_head) = &f;
             buf_tail = &f;
+            f.in_buf_list = true;
         } else {
-            (f.buf_prev ? f.buf_prev->buf_next : buf_head) = f.buf_next;
-            (f.buf_next ? f.buf_next->buf_prev : buf_tail) = f.buf_prev;
-            f.buf_prev = f.buf_next = nullptr;
+            buf_unlink(f);
         }
-        f.in_buf_list = want;
+    }
+    void buf_unlink(Flow& f) noexcept {
+        (f.buf_prev ? f.buf_prev->buf_next : buf_head) = f.buf_next;
+        (f.buf_next ? f.buf_next->buf_prev : buf_tail) = f.buf_prev;
+        f.buf_prev = f.buf_next = nullptr;
+        f.in_buf_list = false;
     }
 
     // ---------------------------------------------------------------- flow life
@@ -342,9 +356,11 @@ struct FlowTable::Impl {
     }
 
     void finish(Flow& f, CloseReason reason) {
-        if (f.closed) return;
+        // A closed flow may hold data again (out-of-order bytes that arrived after it closed):
+        // deliver it first, which reopens the flow, so it is closed again below.
         f.reasm.give_up_all(f);
         buf_update(f);
+        if (f.closed) return;
         f.sum.holes = f.reasm.holes();
         f.sum.reason = reason;
         if (!f.placeholder && (f.opened || f.packets > 0)) sink->on_close(f.info, f.sum);

@@ -57,7 +57,12 @@ void Reassembler::store_piece(std::uint64_t offset, Bytes piece) {
 InsertResult Reassembler::insert(std::uint64_t offset, Bytes data, ByteDelivery& out) {
     InsertResult r;
     if (data.empty()) return r;
-    // The part before next_ was stored (or given up) already: a retransmission.
+    // The part before next_ was stored already (a retransmission), or falls into a hole given up
+    // earlier: those bytes arrived late, not twice, and go to their offset now.
+    if (offset < next_ && !holes_.empty()) {
+        const std::uint64_t old = std::min<std::uint64_t>(next_ - offset, data.size());
+        if (fill_holes(offset, data.first(static_cast<std::size_t>(old)), out, r)) return finish_late(offset, data, out, r);
+    }
     if (offset < next_) {
         const std::uint64_t old = std::min<std::uint64_t>(next_ - offset, data.size());
         r.retransmitted += old;
@@ -139,11 +144,92 @@ void Reassembler::drain(ByteDelivery& out) {
     }
 }
 
+bool Reassembler::fill_holes(std::uint64_t offset, Bytes data, ByteDelivery& out, InsertResult& r) {
+    const std::uint64_t end_off = offset + data.size();
+    // Holes are disjoint and sorted by offset: the first that ends after `offset`.
+    auto it = std::upper_bound(holes_.begin(), holes_.end(), offset,
+                               [](std::uint64_t o, const Hole& h) { return o < h.offset + h.length; });
+    if (it == holes_.end() || it->offset >= end_off) return false;
+    std::uint64_t pos = offset;
+    while (pos < end_off) {
+        if (it == holes_.end() || it->offset >= end_off) {
+            retransmitted_part(pos, data.subspan(static_cast<std::size_t>(pos - offset)), out, r);
+            break;
+        }
+        if (it->offset > pos) {   // stored bytes before this hole
+            retransmitted_part(pos, data.subspan(static_cast<std::size_t>(pos - offset), static_cast<std::size_t>(it->offset - pos)), out, r);
+            pos = it->offset;
+        }
+        const std::uint64_t h_end = it->offset + it->length;
+        const std::uint64_t fill_end = std::min(end_off, h_end);
+        out.deliver(pos, data.subspan(static_cast<std::size_t>(pos - offset), static_cast<std::size_t>(fill_end - pos)));
+        r.new_bytes += fill_end - pos;
+        r.out_of_order = true;
+        // Shrink or split the hole (a split that would pass the cap keeps the hole whole: the
+        // report then overstates it, but the bytes are written).
+        if (pos == it->offset && fill_end == h_end) {
+            it = holes_.erase(it);
+        } else if (pos == it->offset) {
+            it->offset = fill_end;
+            it->length = h_end - fill_end;
+            ++it;
+        } else if (fill_end == h_end) {
+            it->length = pos - it->offset;
+            ++it;
+        } else if (holes_.size() < kMaxHoles) {
+            const Hole right{fill_end, h_end - fill_end};
+            it->length = pos - it->offset;
+            it = holes_.insert(std::next(it), right);
+            ++it;
+        } else {
+            ++it;
+        }
+        pos = fill_end;
+    }
+    return true;
+}
+
+void Reassembler::retransmitted_part(std::uint64_t offset, Bytes data, ByteDelivery& out, InsertResult& r) {
+    r.retransmitted += data.size();
+    std::uint8_t back[4096];
+    for (std::size_t done = 0; done < data.size();) {
+        const std::size_t want = std::min(data.size() - done, sizeof back);
+        const std::size_t got = out.read_back(offset + done, std::span<std::uint8_t>{back, want});
+        if (got == 0) break;
+        r.conflicting += count_differences(Bytes{back, got}, data.subspan(done, got));
+        done += got;
+    }
+    if (policy_ == OverlapPolicy::last) out.deliver(offset, data);
+}
+
+InsertResult Reassembler::finish_late(std::uint64_t offset, Bytes data, ByteDelivery& out, InsertResult& r) {
+    const std::uint64_t old = std::min<std::uint64_t>(next_ - offset, data.size());
+    if (old == data.size()) return r;
+    const InsertResult rest = insert(offset + old, data.subspan(static_cast<std::size_t>(old)), out);
+    r.new_bytes += rest.new_bytes;
+    r.retransmitted += rest.retransmitted;
+    r.conflicting += rest.conflicting;
+    r.out_of_order = r.out_of_order || rest.out_of_order;
+    return r;
+}
+
+void Reassembler::record_hole(std::uint64_t offset, std::uint64_t length) {
+    if (holes_.size() >= kMaxHoles) {
+        // Bounded: the newest hole absorbs the previous one (and the bytes between, which are
+        // written already and stay as they are).
+        Hole& last = holes_.back();
+        last.length = offset + length - last.offset;
+        ++merged_holes_;
+        return;
+    }
+    holes_.push_back(Hole{offset, length});
+}
+
 bool Reassembler::give_up_first_hole(ByteDelivery& out) {
     if (segments_.empty()) return false;
     const std::uint64_t start = segments_.begin()->first;
     if (start > next_) {
-        holes_.push_back(Hole{next_, start - next_});
+        record_hole(next_, start - next_);
         next_ = start;
     }
     drain(out);

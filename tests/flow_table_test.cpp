@@ -381,3 +381,54 @@ TEST(FlowTable, CostIsIndependentOfFlowCountForLookup) {
 
 }  // namespace
 }  // namespace tcpflow
+
+namespace tcpflow {
+namespace {
+
+// Found by fuzz_reassembler / fuzz_pipeline: flows remembered after close_all() (for resuming)
+// kept their budget charge after the table was destroyed.
+TEST(FlowTableBudget, DestroyingTheTableReleasesEverythingItCharged) {
+    MemoryBudget budget{1 << 20};
+    Stats stats;
+    test::MemorySink sink;
+    {
+        FlowTable table{FlowTableConfig{}, sink, budget, stats};
+        DecodedPacket p;
+        p.src = ip("10.0.0.1");
+        p.dst = ip("10.0.0.2");
+        p.sport = 1234;
+        p.dport = 80;
+        p.seq = 1000;
+        p.flags = psh | ack;
+        const std::string data = "hello";
+        p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(data.data()), data.size()};
+        p.claimed_len = 5;
+        table.on_packet(p, Timestamp{1'600'000'000LL * kNsPerSec}, 60, 60);
+        p.src = ip("10.0.0.3");   // a second connection still open at destruction
+        table.on_packet(p, Timestamp{1'600'000'001LL * kNsPerSec}, 60, 60);
+        table.close_all();
+        p.src = ip("10.0.0.4");
+        table.on_packet(p, Timestamp{1'600'000'002LL * kNsPerSec}, 60, 60);
+        EXPECT_GT(budget.used(), 0u);
+    }
+    EXPECT_EQ(budget.used(), 0u);
+}
+
+// Found by fuzz_reassembler / fuzz_pipeline (use after free): a flow resumed after an idle
+// timeout starts closed; out-of-order bytes buffered for it were neither delivered nor unlinked
+// from the buffered-data list when the connection was closed again.
+TEST(FlowTableResume, OutOfOrderDataAfterResumeIsWrittenAtClose) {
+    FlowTableConfig cfg;
+    cfg.idle_timeout_ns = kNsPerSec;
+    Conn k{1000, 5000, cfg};
+    k.handshake();
+    k.c(0, "abc");
+    k.clock().ns += 10 * kNsPerSec;
+    k.table().expire(k.clock());
+    k.c(10, "late");   // resumes the flow, buffered behind [3, 10)
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), std::string("abc\0\0\0\0\0\0\0late", 14));
+}
+
+}  // namespace
+}  // namespace tcpflow

@@ -143,5 +143,33 @@ TEST(Reassembler, RebaseMovesEverything) {
     EXPECT_EQ(r.holes()[0].length, 4u);
 }
 
+// Bytes that arrive in a hole already given up (memory limit) were dropped as retransmissions:
+// they arrived late, not twice, and belong at their offset. The hole list shrinks/splits.
+TEST(ReassemblerLateFill, BytesInAGivenUpHoleAreDelivered) {
+    MemoryBudget budget{1 << 20};
+    Reassembler r{OverlapPolicy::first, budget};
+    Collect out;
+    r.insert(0, b("AA"), out);
+    r.insert(12, b("EE"), out);
+    ASSERT_TRUE(r.give_up_first_hole(out));   // [2, 12) given up
+    ASSERT_EQ(r.holes().size(), 1u);
+    auto res = r.insert(4, b("cc"), out);     // middle of the hole: split
+    EXPECT_EQ(res.new_bytes, 2u);
+    EXPECT_EQ(res.retransmitted, 0u);
+    ASSERT_EQ(r.holes().size(), 2u);
+    EXPECT_EQ(r.holes()[0].offset, 2u);
+    EXPECT_EQ(r.holes()[0].length, 2u);
+    EXPECT_EQ(r.holes()[1].offset, 6u);
+    EXPECT_EQ(r.holes()[1].length, 6u);
+    res = r.insert(0, b("AAbbccdd"), out);    // stored, hole, stored, hole part
+    EXPECT_EQ(res.new_bytes, 4u);
+    EXPECT_EQ(res.retransmitted, 4u);
+    res = r.insert(8, b("ffffEEgg"), out);    // end of the hole, stored, then new data at next_
+    EXPECT_EQ(res.new_bytes, 6u);
+    EXPECT_TRUE(r.holes().empty());
+    EXPECT_EQ(out.data, "AAbbccddffffEEgg");
+    EXPECT_TRUE(r.covered(0, 16));
+}
+
 }  // namespace
 }  // namespace tcpflow

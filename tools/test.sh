@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing, builds with -Werror, runs every
 # test (unit, end-to-end, conformance over ../shared/corpus when present), then builds again with
-# AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite once more.
+# AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite once more, then fuzzes each
+# libFuzzer target briefly (tools/fuzz.sh; TCPFLOW_FUZZ_SECONDS, default 20, 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
@@ -19,3 +20,15 @@ cmake --build build-asan -j"$jobs"
 echo "== tests under sanitizers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900
+
+# A short bounded fuzz run of each libFuzzer target (clang + libclang-rt-14-dev; seconds per target
+# from TCPFLOW_FUZZ_SECONDS, default 20, 0 skips). Longer runs: tools/fuzz.sh SECONDS.
+fuzz_secs=${TCPFLOW_FUZZ_SECONDS:-20}
+if ((fuzz_secs > 0)); then
+  if command -v clang++ >/dev/null; then
+    echo "== fuzz (${fuzz_secs}s per target)"
+    bash tools/fuzz.sh "$fuzz_secs"
+  else
+    echo "== fuzz: skipped (clang++ not installed)"
+  fi
+fi

@@ -69,17 +69,27 @@ public:
     [[nodiscard]] bool has_buffered() const noexcept { return !segments_.empty(); }
     [[nodiscard]] std::size_t buffered_bytes() const noexcept { return buffered_; }
     [[nodiscard]] const std::vector<Hole>& holes() const noexcept { return holes_; }
+    /// Holes recorded per flow are bounded (kMaxHoles); past that, neighbours are merged.
+    static constexpr std::size_t kMaxHoles = 4096;
+    [[nodiscard]] std::uint64_t merged_holes() const noexcept { return merged_holes_; }
 
 private:
     void drain(ByteDelivery& out);
     void store_piece(std::uint64_t offset, Bytes piece);
+    /// Bytes before next_ that fall into given-up holes are delivered now (they arrived late);
+    /// the rest count as retransmitted. False when no hole overlaps [offset, offset+size).
+    bool fill_holes(std::uint64_t offset, Bytes data, ByteDelivery& out, InsertResult& r);
+    void retransmitted_part(std::uint64_t offset, Bytes data, ByteDelivery& out, InsertResult& r);
+    InsertResult finish_late(std::uint64_t offset, Bytes data, ByteDelivery& out, InsertResult& r);
+    void record_hole(std::uint64_t offset, std::uint64_t length);
 
     OverlapPolicy policy_;
     MemoryBudget* budget_;
     std::uint64_t next_ = 0;                                  ///< [0, next_) stored or given up
     std::map<std::uint64_t, std::vector<std::uint8_t>> segments_;   ///< beyond next_, disjoint
     std::size_t buffered_ = 0;
-    std::vector<Hole> holes_;
+    std::vector<Hole> holes_;            ///< given up, sorted, disjoint; at most kMaxHoles
+    std::uint64_t merged_holes_ = 0;
 };
 
 }  // namespace tcpflow

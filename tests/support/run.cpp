@@ -1,7 +1,9 @@
 #include "support/run.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,9 +21,21 @@ namespace fs = std::filesystem;
 
 
 RunResult run_program(const std::vector<std::string>& argv, const std::string& stdin_path, int timeout_s) {
+    RunOptions o;
+    o.stdin_path = stdin_path;
+    o.timeout_s = timeout_s;
+    return run_program(argv, o);
+}
+
+RunResult run_program(const std::vector<std::string>& argv, const RunOptions& options) {
+    const std::string& stdin_path = options.stdin_path;
+    const int timeout_s = options.timeout_s;
     const std::string out_path = fs::temp_directory_path() / ("tcpflow-test-out-" + std::to_string(getpid()) + "-" +
                                                             std::to_string(std::rand()));
     const std::string err_path = out_path + ".err";
+    // The child's ru_maxrss starts at this process's resident size when it forks (Linux carries
+    // it across exec): give freed heap back first so peak_rss_kib measures the child.
+    malloc_trim(0);
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
@@ -32,6 +46,10 @@ RunResult run_program(const std::vector<std::string>& argv, const std::string& s
         dup2(in, 0);
         dup2(out, 1);
         dup2(err, 2);
+        if (options.max_open_files > 0) {
+            const rlimit rl{static_cast<rlim_t>(options.max_open_files), static_cast<rlim_t>(options.max_open_files)};
+            if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(126);
+        }
         std::vector<char*> args;
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
@@ -41,12 +59,13 @@ RunResult run_program(const std::vector<std::string>& argv, const std::string& s
     RunResult r;
     int status = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    rusage ru{};
     for (;;) {
-        const pid_t w = waitpid(pid, &status, WNOHANG);
+        const pid_t w = wait4(pid, &status, WNOHANG, &ru);
         if (w == pid) break;
         if (std::chrono::steady_clock::now() > deadline) {
             kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
+            wait4(pid, &status, 0, &ru);
             r.exit_code = 124;
             break;
         }
@@ -54,6 +73,7 @@ RunResult run_program(const std::vector<std::string>& argv, const std::string& s
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     if (r.exit_code != 124) r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.peak_rss_kib = ru.ru_maxrss;
     r.out = read_file(out_path);
     r.err = read_file(err_path);
     fs::remove(out_path);
@@ -65,6 +85,12 @@ RunResult run_tcpflow(const std::vector<std::string>& args, const std::string& s
     std::vector<std::string> argv{TCPFLOW_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_program(argv, stdin_path, timeout_s);
+}
+
+RunResult run_tcpflow(const std::vector<std::string>& args, const RunOptions& options) {
+    std::vector<std::string> argv{TCPFLOW_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_program(argv, options);
 }
 
 TempDir::TempDir() {

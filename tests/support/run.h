@@ -10,15 +10,25 @@ namespace tcpflow::test {
 struct RunResult {
     int exit_code = -1;        ///< exit status; 128+N when killed by signal N
     std::string out, err;
+    long peak_rss_kib = 0;     ///< the child's peak resident set (wait4 ru_maxrss), KiB
+};
+
+/// Extra settings for the child process.
+struct RunOptions {
+    std::string stdin_path;    ///< "" = /dev/null
+    int timeout_s = 60;
+    long max_open_files = 0;   ///< > 0: setrlimit(RLIMIT_NOFILE) in the child before exec
 };
 
 /// Runs TCPFLOW_BINARY with `args`, stdin from `stdin_path` (or /dev/null), waits at most
 /// `timeout_s` seconds (then kills it and reports exit 124).
 RunResult run_tcpflow(const std::vector<std::string>& args, const std::string& stdin_path = "",
                       int timeout_s = 60);
+RunResult run_tcpflow(const std::vector<std::string>& args, const RunOptions& options);
 /// Runs any program the same way.
 RunResult run_program(const std::vector<std::string>& argv, const std::string& stdin_path = "",
                       int timeout_s = 60);
+RunResult run_program(const std::vector<std::string>& argv, const RunOptions& options);
 
 /// A fresh empty folder under the system temp dir, removed by the destructor.
 class TempDir {

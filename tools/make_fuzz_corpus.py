@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Write seed corpora for the libFuzzer targets in fuzz/ from the project's own sample traffic
+(tools/make_sample.py's conversations), so no capture needs to be checked in.
+
+usage: make_fuzz_corpus.py OUTDIR      (Python 3 standard library only)
+writes OUTDIR/decoder/*, OUTDIR/reassembler/*, OUTDIR/pipeline/*
+"""
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_sample as ms  # noqa: E402
+
+# LinkType enum order in include/tcpflow/decoder.h (fuzz_decoder picks it with byte 0).
+NULL_BSD, LOOP, ETHERNET, RAW, IPV4, IPV6, SLL, SLL2, PPP = range(9)
+
+
+def sample_frames():
+    body = b"<html><body>seed</body></html>\n"
+    resp = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    frames = []
+    frames += ms.conversation("10.0.0.1", "10.0.0.2", 40000, b"GET / HTTP/1.1\r\n\r\n", resp, disorder=True)
+    frames += ms.conversation("2001:db8::1", "2001:db8::2", 40001, b"GET /v6 HTTP/1.1\r\n\r\n", resp, v6=True)
+    frames += ms.conversation("192.168.1.10", "192.168.1.20", 40002, b"GET /vlan\r\n\r\n", resp, vlan=42)
+    return frames
+
+
+def strip_ether(frame):
+    """The IP packet inside an (optionally VLAN-tagged) Ethernet frame, padding removed."""
+    off = 12
+    while frame[off:off + 2] == b"\x81\x00":
+        off += 4
+    ip = frame[off + 2:]
+    if ip[0] >> 4 == 4:
+        return ip[:struct.unpack("!H", ip[2:4])[0]]
+    return ip[:40 + struct.unpack("!H", ip[4:6])[0]]
+
+
+def fragments(ip_packet, size=16):
+    """Splits an IPv4 packet into fragments of `size` payload bytes (multiple of 8)."""
+    hdr, payload = ip_packet[:20], ip_packet[20:]
+    out = []
+    for off in range(0, len(payload), size):
+        part = payload[off:off + size]
+        mf = 0x2000 if off + size < len(payload) else 0
+        h = bytearray(hdr)
+        struct.pack_into("!H", h, 2, 20 + len(part))
+        struct.pack_into("!H", h, 6, mf | (off // 8))
+        out.append(bytes(h) + part)
+    return out
+
+
+def pcap(frames, linktype=1, nano=False, big=False):
+    e = ">" if big else "<"
+    magic = 0xA1B23C4D if nano else 0xA1B2C3D4
+    out = struct.pack(e + "IHHiIII", magic, 2, 4, 0, 0, 262144, linktype)
+    for i, f in enumerate(frames):
+        out += struct.pack(e + "IIII", ms.T0, 1000 * (i + 1), len(f), len(f)) + f
+    return out
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "fuzz-corpus"
+    frames = sample_frames()
+    ips = [strip_ether(f) for f in frames]
+    v4 = [p for p in ips if p[0] >> 4 == 4]
+    frag = [f for p in v4 if len(p) > 60 for f in fragments(p)]
+
+    # decoder: one frame per file, byte 0 = link type; plus multi-frame files (0xFF 0x00 0xFF splits).
+    for i, f in enumerate(frames):
+        write(f"{out}/decoder/eth-{i:02d}", bytes([ETHERNET]) + f)
+    for i, p in enumerate(ips):
+        af = 2 if p[0] >> 4 == 4 else 10
+        write(f"{out}/decoder/raw-{i:02d}", bytes([RAW]) + p)
+        write(f"{out}/decoder/null-{i:02d}", bytes([NULL_BSD]) + struct.pack("<I", af) + p)
+        write(f"{out}/decoder/loop-{i:02d}", bytes([LOOP]) + struct.pack(">I", af) + p)
+        proto = 0x0800 if p[0] >> 4 == 4 else 0x86DD
+        write(f"{out}/decoder/sll-{i:02d}", bytes([SLL]) + struct.pack("!HHH8sH", 0, 1, 6, b"\0" * 8, proto) + p)
+        write(f"{out}/decoder/ppp-{i:02d}", bytes([PPP]) + struct.pack("!H", 0x21 if proto == 0x0800 else 0x57) + p)
+    write(f"{out}/decoder/fragments", bytes([RAW]) + b"\xff\x00\xff".join(frag))
+
+    # pipeline: whole capture files in the formats the reader accepts.
+    write(f"{out}/pipeline/sample.pcap", pcap(frames))
+    write(f"{out}/pipeline/sample-nano-be.pcap", pcap(frames, nano=True, big=True))
+    write(f"{out}/pipeline/raw.pcap", pcap(ips, linktype=101))
+    write(f"{out}/pipeline/fragments.pcap", pcap(frag, linktype=101))
+    write(f"{out}/pipeline/truncated.pcap", pcap(frames)[:-7])
+
+    # reassembler: config byte, then 6-byte records (flags, conn/dir/mode, delta16, len, time).
+    def rec(flags, conn=0, d=0, mode=0, delta=0, length=0, t=1, hold=False):
+        b1 = conn | (d << 2) | (mode << 3) | (0xC0 if hold else 0)
+        return struct.pack("!BBhBB", flags, b1, delta, length, t)
+    hs = rec(0x02, hold=True) + rec(0x12, d=1, hold=True) + rec(0x10, delta=1, hold=True)
+    inorder = hs + b"".join(rec(0x18, length=100) for _ in range(8)) + rec(0x11) + rec(0x11, d=1, delta=1)
+    write(f"{out}/reassembler/inorder", b"\x00" + inorder)
+    disorder = hs + rec(0x18, delta=200, length=100, hold=True) + rec(0x18, delta=-200, length=100) + \
+        rec(0x18, delta=300, length=50) + rec(0x04, d=1)
+    write(f"{out}/reassembler/disorder", b"\x00" + disorder)
+    write(f"{out}/reassembler/tiny-memory", b"\x20" + disorder + inorder)
+    jumps = hs + rec(0x18, length=10) + rec(0x18, mode=4, length=10) + rec(0x18, mode=4, length=10)
+    write(f"{out}/reassembler/jumps", b"\x02" + jumps)
+    print(f"wrote seed corpora under {out}")
+
+
+if __name__ == "__main__":
+    main()
