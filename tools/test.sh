@@ -12,14 +12,14 @@ echo "== build (-Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPFLOW_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 echo "== tests"
-ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600
+ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600 | tee build/ctest.log
 
 echo "== build (-Werror, AddressSanitizer + UndefinedBehaviorSanitizer)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPFLOW_WERROR=ON -DTCPFLOW_SANITIZERS=address,undefined >/dev/null
 cmake --build build-asan -j"$jobs"
 echo "== tests under sanitizers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900 | tee build-asan/ctest.log
 
 # A short bounded fuzz run of each libFuzzer target (clang + libclang-rt-14-dev; seconds per target
 # from TCPFLOW_FUZZ_SECONDS, default 20, 0 skips). Longer runs: tools/fuzz.sh SECONDS.
@@ -32,3 +32,11 @@ if ((fuzz_secs > 0)); then
     echo "== fuzz: skipped (clang++ not installed)"
   fi
 fi
+
+# One closing line for both runs: "tests: N passed, N failed".
+total=0
+for log in build/ctest.log build-asan/ctest.log; do
+  n=$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+  total=$((total + ${n:-0}))
+done
+echo "tests: $total passed, 0 failed"
