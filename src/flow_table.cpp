@@ -100,6 +100,7 @@ ConnKey make_key(const DecodedPacket& p, int& dir) {
 
 constexpr std::size_t kConnectionCharge = 1024;   // connection + two flows, approximately
 constexpr std::size_t kSavedCharge = 256;
+constexpr std::uint64_t kMaxShiftCopy = 64ull << 20;   // per flow: bytes moved to place data in front
 
 }  // namespace
 
@@ -144,6 +145,7 @@ struct FlowTable::Impl {
         std::uint32_t window = 0;
         std::int8_t wscale = -1;
         std::uint64_t packets = 0;
+        std::uint64_t shift_copied = 0;   // bytes moved by placing data in front (bounded)
         // Intrusive list of flows holding buffered (out-of-order) data, oldest first.
         Flow* buf_prev = nullptr;
         Flow* buf_next = nullptr;
@@ -574,7 +576,11 @@ struct FlowTable::Impl {
             f.have_base = true;
         } else if (dstart < f.base) {
             const std::uint64_t before = f.base - dstart;
-            if (f.have_syn) {
+            // Placing data in front rewrites the file (1.6.1's shift_file). Bounded per flow, so
+            // a capture whose segments all arrive in reverse order cannot make that quadratic:
+            // past the bound, data before the first byte is dropped (and counted) as with a SYN.
+            const bool may_shift = !f.have_syn && f.shift_copied + f.sum.size + before <= kMaxShiftCopy;
+            if (!may_shift) {
                 const auto cut = static_cast<std::size_t>(std::min<std::uint64_t>(before, data.size()));
                 stats->add(Counter::data_before_isn_dropped, cut);
                 f.sum.dropped_bytes += cut;
@@ -583,6 +589,7 @@ struct FlowTable::Impl {
             } else {
                 // Mid-stream pick-up: this data belongs in front of what was seen first.
                 f.sum.out_of_order_segments++;
+                f.shift_copied += f.sum.size + before;
                 shift(f, before, data);
                 f.stored_any = true;
                 if (data.size() <= before) return;

@@ -432,3 +432,25 @@ TEST(FlowTableResume, OutOfOrderDataAfterResumeIsWrittenAtClose) {
 
 }  // namespace
 }  // namespace tcpflow
+
+namespace tcpflow {
+namespace {
+
+TEST(FlowTable, PlacingDataInFrontIsBoundedPerFlow) {
+    // A mid-stream flow whose segments all arrive in reverse order: each one would rewrite the
+    // whole file in front of it. Past the per-flow bound, earlier data is dropped and counted.
+    Conn k{5000};
+    const std::string seg(64 * 1024, 'z');
+    const std::uint32_t n = 400;
+    for (std::uint32_t i = n; i-- > 0;) k.c(i * 65536u, seg);
+    k.end();
+    const auto& files = k.sink().files();
+    ASSERT_EQ(files.size(), 1u);
+    EXPECT_LT(files[0].data.size(), 64u << 20) << "bounded by the 64 MiB of moved bytes";
+    EXPECT_GT(files[0].data.size(), 1u << 20) << "some data was placed in front";
+    EXPECT_GT(k.stats().get(Counter::data_before_isn_dropped), 0u);
+    EXPECT_EQ(files[0].data.find('\0'), std::string::npos) << "what was kept is contiguous";
+}
+
+}  // namespace
+}  // namespace tcpflow
