@@ -71,10 +71,11 @@ struct ConnKeyHash {
 struct SavedKey {
     ConnKey conn;
     int dir = 0;
-    friend bool operator==(const SavedKey&, const SavedKey&) = default;
+    std::uint64_t hash = 0;   // ConnKeyHash of conn, computed once per packet
+    friend bool operator==(const SavedKey& a, const SavedKey& b) { return a.dir == b.dir && a.conn == b.conn; }
 };
 struct SavedKeyHash {
-    std::size_t operator()(const SavedKey& k) const noexcept { return ConnKeyHash{}(k.conn) * 31 + static_cast<std::size_t>(k.dir); }
+    std::size_t operator()(const SavedKey& k) const { return static_cast<std::size_t>(k.hash * 31 + static_cast<std::uint64_t>(k.dir)); }
 };
 
 /// Builds the connection key and says which direction the packet travels.
@@ -381,7 +382,7 @@ struct FlowTable::Impl {
     void remember(Connection& c, int d) {
         Flow* f = c.dir[d].get();
         if (!f || f->placeholder || !(f->stored_any || f->reset)) return;
-        SavedKey k{c.key, d};
+        SavedKey k{c.key, d, c.hash};
         auto [it, inserted] = saved.try_emplace(k);
         Saved& s = it->second;
         if (inserted) {
@@ -425,7 +426,7 @@ struct FlowTable::Impl {
     }
 
     void restore(Connection& c, int d) {
-        auto it = saved.find(SavedKey{c.key, d});
+        auto it = saved.find(SavedKey{c.key, d, c.hash});
         if (it == saved.end()) return;
         const Saved& s = it->second;
         auto f = std::make_unique<Flow>(*this, c);
@@ -460,14 +461,15 @@ struct FlowTable::Impl {
         saved.erase(it);
     }
 
-    bool has_saved(const ConnKey& k) const {
-        return saved.count(SavedKey{k, 0}) || saved.count(SavedKey{k, 1});
+    bool has_saved(const ConnKey& k, std::uint64_t h) const {
+        if (saved.empty()) return false;
+        return saved.count(SavedKey{k, 0, h}) || saved.count(SavedKey{k, 1, h});
     }
 
-    Connection& create(const ConnKey& k) {
+    Connection& create(const ConnKey& k, std::uint64_t h) {
         auto* c = new Connection();
         c->key = k;
-        c->hash = ConnKeyHash{}(k);
+        c->hash = h;
         c->session_id = next_session++;
         Connection& ref = *c;
         lru_push(ref);
@@ -636,8 +638,8 @@ struct FlowTable::Impl {
         if (last_conn && last_conn->key == key) {
             c = last_conn;
             lru_touch(*c);
-        } else if ((c = conns.find(key, ConnKeyHash{}(key))) == nullptr) {
-            const bool saved_before = has_saved(key);
+        } else if (const std::uint64_t h = ConnKeyHash{}(key); (c = conns.find(key, h)) == nullptr) {
+            const bool saved_before = has_saved(key, h);
             if (!start_new && !saved_before) {
                 stats->add(Counter::packets_ignored_resume);
                 return;
@@ -645,7 +647,7 @@ struct FlowTable::Impl {
             // A bare ACK or FIN for a connection that was closed already (FIN or reset, both ways)
             // can change no file: don't bring its state back for it.
             if (saved_before && p.payload.empty() && p.claimed_len == 0 && !(p.flags & (syn | rst))) return;
-            c = &create(key);
+            c = &create(key, h);
         } else {
             lru_touch(*c);
         }
