@@ -118,17 +118,9 @@ struct Robust : ::testing::Test {
 // for the limit continue their files at the right offset.
 TEST_F(Robust, TwoHundredThousandSynsStayInsideTheLimitAndLoseNothing) {
     constexpr int kSyns = 200'000, kTalks = 40, kChunks = 10, kChunk = 500;
-    std::vector<Record> recs;
-    recs.reserve(kSyns + kTalks * (kChunks + 1));
-    std::int64_t usec = 0;
-    auto add = [&](Frame f) {
-        Record r;
-        r.sec = 1600000000 + usec / 1'000'000;
-        r.usec = usec % 1'000'000;
-        r.data = std::move(f);
-        recs.push_back(std::move(r));
-        usec += 10;
-    };
+    Capture cap{1, 10};
+    cap.reserve(kSyns + kTalks * (kChunks + 1));
+    auto add = [&](Frame f) { cap.add(std::move(f)); };
     for (int t = 0; t < kTalks; ++t) add(seg("10.9.0.1", "10.9.0.2", static_cast<std::uint16_t>(20000 + t), 80, 1000, SYN));
     for (int i = 0; i < kSyns; ++i) {
         const auto port = static_cast<std::uint16_t>(1 + i % 65000);
@@ -142,8 +134,8 @@ TEST_F(Robust, TwoHundredThousandSynsStayInsideTheLimitAndLoseNothing) {
                         pattern_text(static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(c) * kChunk, kChunk)));
         }
     }
-    write_pcap(pcap(), 1, recs);
-    recs = {};
+    cap.write(pcap());
+    cap = Capture{};
     const auto r = run_tcpflow({"-r", pcap(), "-o", out(), "--max-memory", "8M"}, RunOptions{"", 120, 0});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     expect_rss_bounded(r, "200,000 SYNs");
@@ -162,25 +154,17 @@ TEST_F(Robust, TwoHundredThousandSynsStayInsideTheLimitAndLoseNothing) {
 // offset and the never-filled hole reads back as zeros.
 TEST_F(Robust, OutOfOrderFlowBehindAPermanentHoleExceedsTheLimit) {
     constexpr std::uint32_t kHole = 1000, kSeg = 1400, kSegs = 11'000;   // 15.4 MB after the hole
-    std::vector<Record> recs;
-    recs.reserve(kSegs + 2);
-    std::int64_t usec = 0;
-    auto add = [&](Frame f) {
-        Record r;
-        r.sec = 1600000000 + usec / 1'000'000;
-        r.usec = usec % 1'000'000;
-        r.data = std::move(f);
-        recs.push_back(std::move(r));
-        usec += 10;
-    };
+    Capture cap{1, 10};
+    cap.reserve(kSegs + 2);
+    auto add = [&](Frame f) { cap.add(std::move(f)); };
     const std::uint32_t isn = 0xFFFF0000u;   // the stream wraps the sequence space too
     add(seg("10.0.0.1", "10.0.0.2", 1234, 80, isn, SYN));
     for (std::uint32_t i = kSegs; i-- > 0;) {
         const std::uint64_t off = kHole + static_cast<std::uint64_t>(i) * kSeg;
         add(seg("10.0.0.1", "10.0.0.2", 1234, 80, isn + 1 + static_cast<std::uint32_t>(off), PA, pattern_text(1, off, kSeg)));
     }
-    write_pcap(pcap(), 1, recs);
-    recs = {};
+    cap.write(pcap());
+    cap = Capture{};
     const auto r = run_tcpflow({"-r", pcap(), "-o", out(), "--max-memory", "8M"}, RunOptions{"", 120, 0});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     expect_rss_bounded(r, "out-of-order flow behind a hole");
@@ -237,17 +221,9 @@ TEST_F(Robust, TwoGibSequenceJumpsBackAndForth) {
 // conversation in between that must come out whole.
 TEST_F(Robust, HundredThousandIncompleteFragments) {
     constexpr int kFrags = 100'000;
-    std::vector<Record> recs;
-    recs.reserve(kFrags + 64);
-    std::int64_t usec = 0;
-    auto add = [&](Frame f) {
-        Record r;
-        r.sec = 1600000000 + usec / 1'000'000;
-        r.usec = usec % 1'000'000;
-        r.data = std::move(f);
-        recs.push_back(std::move(r));
-        usec += 20;
-    };
+    Capture cap{1, 20};
+    cap.reserve(kFrags + 64);
+    auto add = [&](Frame f) { cap.add(std::move(f)); };
     const std::string body(200, 'f');
     add(seg("10.0.0.1", "10.0.0.2", 1234, 80, 1000, SYN));
     std::string expected;
@@ -265,8 +241,8 @@ TEST_F(Robust, HundredThousandIncompleteFragments) {
             expected += d;
         }
     }
-    write_pcap(pcap(), 1, recs);
-    recs = {};
+    cap.write(pcap());
+    cap = Capture{};
     const auto r = run_tcpflow({"-r", pcap(), "-o", out(), "--max-memory", "8M"}, RunOptions{"", 120, 0});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     expect_rss_bounded(r, "100,000 incomplete fragments");

@@ -45,7 +45,7 @@ void Capture::add(Frame f, std::uint32_t orig_len) {
     r.data = std::move(f);
     r.orig_len = orig_len;
     records_.push_back(std::move(r));
-    next_usec_ += 1000;
+    next_usec_ += step_;
 }
 
 }  // namespace tcpflow::test
