@@ -108,8 +108,38 @@ constexpr std::uint64_t kMaxShiftCopy = 64ull << 20;   // per flow: bytes moved 
 struct FlowTable::Impl {
     struct Connection;
 
+    /// What the TCP rules know of one direction; kept when a closed flow is remembered.
+    /// Positions are absolute (SeqUnwrapper space).
+    struct TcpState {
+        bool fin_closed = false;
+        bool stored_any = false;
+        bool have_syn = false;
+        std::uint32_t syn_isn = 0;
+        bool have_base = false;
+        std::uint64_t base = 0;        // absolute position of file offset 0
+        bool have_hi = false;
+        std::uint64_t hi = 0;
+        bool have_nsn = false;
+        std::uint64_t nsn = 0;
+        bool have_fin = false;
+        std::uint64_t fin = 0;
+        bool reset = false;
+        bool have_window = false;
+        std::uint32_t window = 0;
+        std::int8_t wscale = -1;
+        std::uint64_t packets = 0;
+
+        /// Moves every position by `delta` (modulo 2^64): the same stream in another unwrap space.
+        void move_positions(std::uint64_t delta) noexcept {
+            base += delta;
+            hi += delta;
+            nsn += delta;
+            fin += delta;
+        }
+    };
+
     /// One direction of one connection: one flow file.
-    struct Flow final : ByteDelivery {
+    struct Flow final : ByteDelivery, TcpState {
         Flow(Impl& t, Connection& c) : table{&t}, conn{&c}, reasm{t.config.overlap, *t.budget} {}
         Flow(const Flow&) = delete;
         Flow& operator=(const Flow&) = delete;
@@ -128,24 +158,7 @@ struct FlowTable::Impl {
         bool first_seen_set = false;
         bool opened = false;           // sink has an open flow for it
         bool closed = false;           // on_close sent (a later byte reopens it)
-        bool fin_closed = false;
-        bool stored_any = false;
         bool placeholder = false;
-        bool have_syn = false;
-        std::uint32_t syn_isn = 0;
-        bool have_base = false;
-        std::uint64_t base = 0;        // absolute position of file offset 0
-        bool have_hi = false;
-        std::uint64_t hi = 0;
-        bool have_nsn = false;
-        std::uint64_t nsn = 0;
-        bool have_fin = false;
-        std::uint64_t fin = 0;
-        bool reset = false;
-        bool have_window = false;
-        std::uint32_t window = 0;
-        std::int8_t wscale = -1;
-        std::uint64_t packets = 0;
         std::uint64_t shift_copied = 0;   // bytes moved by placing data in front (bounded)
         // Intrusive list of flows holding buffered (out-of-order) data, oldest first.
         Flow* buf_prev = nullptr;
@@ -250,16 +263,8 @@ struct FlowTable::Impl {
         FlowInfo info;
         FlowSummary sum;
         std::uint32_t ref_seq = 0;       // last sequence number seen
-        std::int64_t base_delta = 0;     // ref - base
-        std::int64_t hi_delta = 0, nsn_delta = 0, fin_delta = 0;
-        bool have_hi = false, have_nsn = false, have_fin = false, have_syn = false, have_base = false;
-        std::uint32_t syn_isn = 0;
-        bool reset = false, fin_closed = false, stored_any = false;
-        bool have_window = false;
-        std::uint32_t window = 0;
-        std::int8_t wscale = -1;
+        TcpState tcp;                    // positions relative to SeqUnwrapper::kStart + ref_seq
         std::uint64_t contiguous = 0;
-        std::uint64_t packets = 0;
         std::list<SavedKey>::iterator order_pos;
     };
 
@@ -392,29 +397,15 @@ struct FlowTable::Impl {
         } else {
             saved_order.splice(saved_order.end(), saved_order, s.order_pos);
         }
-        // The reference is the last position seen; positions are kept as deltas from it.
+        // Positions are kept relative to the last one seen, re-expressed in the space a restored
+        // flow starts from (SeqUnwrapper::kStart + that sequence number).
         const std::uint64_t r = f->seq.primed() ? f->seq.reference() : f->base;
         s.info = f->info;
         s.sum = f->sum;
         s.ref_seq = static_cast<std::uint32_t>(r);
-        s.have_base = f->have_base;
-        s.base_delta = static_cast<std::int64_t>(r - f->base);
-        s.have_hi = f->have_hi;
-        s.hi_delta = static_cast<std::int64_t>(r - f->hi);
-        s.have_nsn = f->have_nsn;
-        s.nsn_delta = static_cast<std::int64_t>(r - f->nsn);
-        s.have_fin = f->have_fin;
-        s.fin_delta = static_cast<std::int64_t>(r - f->fin);
-        s.have_syn = f->have_syn;
-        s.syn_isn = f->syn_isn;
-        s.reset = f->reset;
-        s.fin_closed = f->fin_closed;
-        s.stored_any = f->stored_any;
-        s.have_window = f->have_window;
-        s.window = f->window;
-        s.wscale = f->wscale;
+        s.tcp = *f;
+        s.tcp.move_positions(SeqUnwrapper::kStart + s.ref_seq - r);
         s.contiguous = f->reasm.contiguous_end();
-        s.packets = f->packets;
         while (saved.size() > config.max_saved_flows) forget_oldest_saved();
     }
 
@@ -433,25 +424,8 @@ struct FlowTable::Impl {
         f->info = s.info;
         f->info.resumed = true;
         f->sum = s.sum;
-        const std::uint64_t r = SeqUnwrapper::kStart + s.ref_seq;
-        f->seq.set_reference(r);
-        f->have_base = s.have_base;
-        f->base = r - static_cast<std::uint64_t>(s.base_delta);
-        f->have_hi = s.have_hi;
-        f->hi = r - static_cast<std::uint64_t>(s.hi_delta);
-        f->have_nsn = s.have_nsn;
-        f->nsn = r - static_cast<std::uint64_t>(s.nsn_delta);
-        f->have_fin = s.have_fin;
-        f->fin = r - static_cast<std::uint64_t>(s.fin_delta);
-        f->have_syn = s.have_syn;
-        f->syn_isn = s.syn_isn;
-        f->reset = s.reset;
-        f->fin_closed = s.fin_closed;
-        f->stored_any = s.stored_any;
-        f->have_window = s.have_window;
-        f->window = s.window;
-        f->wscale = s.wscale;
-        f->packets = s.packets;
+        f->seq.set_reference(SeqUnwrapper::kStart + s.ref_seq);
+        static_cast<TcpState&>(*f) = s.tcp;
         f->first_seen_set = true;
         f->closed = true;
         f->reasm.resume_at(s.contiguous);
