@@ -251,8 +251,13 @@ struct FileSink::Impl {
         const unsigned start = known == next_count.end() ? 0 : known->second;
         for (unsigned count = start; count < kMaxTries; ++count) {
             s.path = count == 0 ? first : prefix + config.name_template.expand(info.name, count);
-            if (count == start) make_parent_dirs(s.path);
-            const int fd = open_path(s, O_RDWR | O_CREAT | O_EXCL);
+            int fd = open_path(s, O_RDWR | O_CREAT | O_EXCL);
+            if (fd < 0 && errno == ENOENT) {
+                // The folder is missing (a -F or -T sub-folder, or one removed meanwhile): make
+                // it and try once more. Checking first would cost a stat per file.
+                make_parent_dirs(s.path);
+                fd = open_path(s, O_RDWR | O_CREAT | O_EXCL);
+            }
             if (fd >= 0) {
                 if (count > 0) {
                     if (next_count.size() >= kMaxRememberedNames) next_count.clear();   // bounded

@@ -296,8 +296,7 @@ void ReportWriter::add_flow(const FlowInfo& info, const FlowSummary& sum, const 
         s += "    </byte_runs>\n";
     }
     s += "  </fileobject>\n";
-    out_ << s;
-    out_.flush();
+    out_ << s;   // buffered: one write per buffer, not per flow (finish() flushes)
 }
 
 void ReportWriter::finish(const ReportTotals& t) {
