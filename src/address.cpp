@@ -1,4 +1,5 @@
 #include "tcpflow/address.h"
+#include "tcpflow/text.h"
 
 #include <arpa/inet.h>
 
@@ -26,22 +27,39 @@ IpAddress IpAddress::v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uin
 }
 
 std::string IpAddress::to_flow_string() const {
-    if (family == 4) {
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "%03u.%03u.%03u.%03u", bytes[0], bytes[1], bytes[2], bytes[3]);
-        return buf;
-    }
-    return to_string();
+    std::string out;
+    append_flow_string(out);
+    return out;
 }
 
 std::string IpAddress::to_string() const {
-    char buf[INET6_ADDRSTRLEN] = {};
-    if (family == 4) {
-        std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", bytes[0], bytes[1], bytes[2], bytes[3]);
-        return buf;
+    std::string out;
+    append_string(out);
+    return out;
+}
+
+void IpAddress::append_flow_string(std::string& out) const {
+    if (family != 4) return append_string(out);
+    for (std::size_t i = 0; i < 4; ++i) {
+        if (i) out.push_back('.');
+        text::append_uint_padded(out, bytes[i], 3);
     }
-    if (family == 6 && inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf) != nullptr) return buf;
-    return "?";
+}
+
+void IpAddress::append_string(std::string& out) const {
+    if (family == 4) {
+        for (std::size_t i = 0; i < 4; ++i) {
+            if (i) out.push_back('.');
+            text::append_uint(out, bytes[i]);
+        }
+        return;
+    }
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (family == 6 && inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf) != nullptr) {
+        out += buf;
+        return;
+    }
+    out += '?';
 }
 
 }  // namespace tcpflow

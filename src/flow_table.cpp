@@ -180,10 +180,11 @@ struct FlowTable::Impl {
             }
             if (data.empty()) return;
             if (!opened) {
+                // Reopened after it was closed (late data): it continues the file written before.
+                if (closed && !info.path.empty()) info.resumed = true;
                 table->sink->on_open(info, now);
                 opened = true;
                 closed = false;
-                info.resumed = true;   // a later reopen continues the same file
             }
             table->sink->on_data(info, offset, data, now);
             sum.size = std::max(sum.size, offset + data.size());

@@ -1,5 +1,6 @@
 // naming.cpp: tcpflow 1.6.1's -T template escapes and -F modifiers.
 #include "tcpflow/naming.h"
+#include "tcpflow/text.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -29,29 +30,11 @@ bool component_is_dotdot(std::string_view raw, std::string_view stripped) noexce
     return raw == ".." || stripped == "..";
 }
 
-void append_mac(std::string& out, const std::array<std::uint8_t, 6>& mac) {
-    char buf[18];
-    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-                  mac[5]);
-    out += buf;
-}
-
-void append_03(std::string& out, std::uint64_t v) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%03u", static_cast<unsigned>(v % 1000));
-    out += buf;
-}
+void append_03(std::string& out, std::uint64_t v) { text::append_uint_padded(out, v % 1000, 3); }
 
 void append_iso8601(std::string& out, std::int64_t secs) {
-    const auto t = static_cast<std::time_t>(secs);
-    std::tm tm{};
-    if (gmtime_r(&t, &tm) == nullptr) {
-        out += "0000-00-00T00:00:00Z";
-        return;
-    }
-    char buf[64];
-    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    out.append(buf, n);
+    text::append_iso8601_seconds(out, secs);
+    out += 'Z';
 }
 
 }  // namespace
@@ -113,7 +96,6 @@ std::variant<NameTemplate, std::string> NameTemplate::parse(std::string_view tmp
 std::string NameTemplate::expand(const FlowNameInfo& info, unsigned count) const {
     std::string out;
     out.reserve(text_.size() + 48);
-    char buf[32];
     for (std::size_t i = 0; i < text_.size(); ++i) {
         const char ch = text_[i];
         if (ch != '%' || i + 1 >= text_.size()) {
@@ -121,44 +103,32 @@ std::string NameTemplate::expand(const FlowNameInfo& info, unsigned count) const
             continue;
         }
         switch (text_[++i]) {
-        case 'A': out += info.src.to_flow_string(); break;
-        case 'B': out += info.dst.to_flow_string(); break;
-        case 'a':
-            std::snprintf(buf, sizeof buf, "%05u", static_cast<unsigned>(info.sport));
-            out += buf;
-            break;
-        case 'b':
-            std::snprintf(buf, sizeof buf, "%05u", static_cast<unsigned>(info.dport));
-            out += buf;
-            break;
+        case 'A': info.src.append_flow_string(out); break;
+        case 'B': info.dst.append_flow_string(out); break;
+        case 'a': text::append_uint_padded(out, info.sport, 5); break;
+        case 'b': text::append_uint_padded(out, info.dport, 5); break;
         case 'T': append_iso8601(out, info.first_seen.seconds()); break;
-        case 't':
-            std::snprintf(buf, sizeof buf, "%" PRId64, info.first_seen.seconds());
-            out += buf;
-            break;
+        case 't': text::append_int(out, info.first_seen.seconds()); break;
         case 'V':
             if (info.vlan != 0) out += "--";
             break;
         case 'v':
-            if (info.vlan != 0) out += std::to_string(info.vlan);
+            if (info.vlan != 0) text::append_uint(out, info.vlan);
             break;
         case 'C':
             if (count > 0) out += 'c';
             break;
         case 'c':
-            if (count > 0) out += std::to_string(count);
+            if (count > 0) text::append_uint(out, count);
             break;
-        case '#': out += std::to_string(count); break;
+        case '#': text::append_uint(out, count); break;
         case 'N': append_03(out, info.flow_index); break;
         case 'K': append_03(out, info.flow_index / 1000); break;
         case 'M': append_03(out, info.flow_index / 1000000); break;
         case 'G': append_03(out, info.flow_index / 1000000000); break;
-        case 'S':
-            std::snprintf(buf, sizeof buf, "%020" PRIu64, info.session_id);
-            out += buf;
-            break;
-        case 'E': append_mac(out, info.src_mac); break;
-        case 'e': append_mac(out, info.dst_mac); break;
+        case 'S': text::append_uint_padded(out, info.session_id, 20); break;
+        case 'E': text::append_mac(out, info.src_mac); break;
+        case 'e': text::append_mac(out, info.dst_mac); break;
         case '%': out += '%'; break;
         default:  // parse() rejects anything else; keep the text as written.
             out += '%';

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "tcpflow/decoder.h"
+#include "tcpflow/text.h"
 
 namespace tcpflow {
 namespace {
@@ -28,12 +29,6 @@ const char* tunnel_text(std::uint8_t kind) noexcept {
     case TunnelKind::teredo: return "teredo";
     }
     return "unknown";
-}
-
-std::string mac_text(const std::array<std::uint8_t, 6>& m) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-    return buf;
 }
 
 bool all_zero(const std::array<std::uint8_t, 6>& m) noexcept {
@@ -63,41 +58,21 @@ std::size_t utf8_len(std::string_view s, std::size_t i) noexcept {
     return n;
 }
 
-std::string attr(std::string_view name, std::string_view value) {
-    std::string s;
-    s += ' ';
-    s += name;
-    s += "='";
-    s += ReportWriter::escape(value);
-    s += '\'';
-    return s;
+/// True for a byte that is written as it is (printable ASCII other than the five XML specials).
+constexpr bool plain_byte(unsigned char c) noexcept {
+    return c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '\'' && c != '"';
 }
 
-std::string attr(std::string_view name, std::uint64_t value) { return attr(name, std::to_string(value)); }
-
-std::string element(std::string_view name, std::string_view text) {
-    std::string s = "<";
-    s += name;
-    s += '>';
-    s += ReportWriter::escape(text);
-    s += "</";
-    s += name;
-    s += '>';
-    return s;
-}
-
-std::string seconds_text(const timeval& tv) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%lld.%06ld", static_cast<long long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
-    return buf;
-}
-
-}  // namespace
-
-std::string ReportWriter::escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + 8);
-    for (std::size_t i = 0; i < text.size();) {
+/// Appends `text` escaped (see ReportWriter::escape).
+void append_escaped(std::string& out, std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        // Runs of plain bytes (all of a typical path or address) are copied at once.
+        std::size_t j = i;
+        while (j < text.size() && plain_byte(static_cast<unsigned char>(text[j]))) ++j;
+        out.append(text.substr(i, j - i));
+        if (j == text.size()) return;
+        i = j;
         const auto c = static_cast<unsigned char>(text[i]);
         switch (c) {
         case '&': out += "&amp;"; ++i; continue;
@@ -115,26 +90,114 @@ std::string ReportWriter::escape(std::string_view text) {
                 continue;
             }
         }
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x80 || c == 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02x", c);
-            out += buf;
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x7f) {
+            out += "\\x";
+            text::append_hex2(out, c);
         } else {
             out.push_back(static_cast<char>(c));
         }
         ++i;
     }
+}
+
+void append_iso_time_usec(std::string& out, Timestamp ts) {
+    text::append_iso8601_seconds(out, ts.seconds());
+    out.push_back('.');
+    text::append_uint_padded(out, static_cast<std::uint64_t>(ts.subsec_ns() / 1000), 6);
+    out.push_back('Z');
+}
+
+/// ` name='value'` with the value escaped.
+void attr(std::string& out, std::string_view name, std::string_view value) {
+    out.push_back(' ');
+    out += name;
+    out += "='";
+    append_escaped(out, value);
+    out.push_back('\'');
+}
+
+void attr(std::string& out, std::string_view name, std::uint64_t value) {
+    out.push_back(' ');
+    out += name;
+    out += "='";
+    text::append_uint(out, value);
+    out.push_back('\'');
+}
+
+void attr_address(std::string& out, std::string_view name, const IpAddress& a) {
+    out.push_back(' ');
+    out += name;
+    out += "='";
+    a.append_string(out);   // digits, dots and colons: nothing to escape
+    out.push_back('\'');
+}
+
+void attr_time(std::string& out, std::string_view name, Timestamp ts) {
+    out.push_back(' ');
+    out += name;
+    out += "='";
+    append_iso_time_usec(out, ts);
+    out.push_back('\'');
+}
+
+void attr_mac(std::string& out, std::string_view name, const std::array<std::uint8_t, 6>& m) {
+    out.push_back(' ');
+    out += name;
+    out += "='";
+    text::append_mac(out, m);
+    out.push_back('\'');
+}
+
+/// `<name>text</name>` with the text escaped (no indentation, no newline).
+void element(std::string& out, std::string_view name, std::string_view value) {
+    out.push_back('<');
+    out += name;
+    out.push_back('>');
+    append_escaped(out, value);
+    out += "</";
+    out += name;
+    out.push_back('>');
+}
+
+/// An indented element on a line of its own.
+void element_line(std::string& out, std::string_view indent, std::string_view name, std::string_view value) {
+    out += indent;
+    element(out, name, value);
+    out.push_back('\n');
+}
+
+void element_line(std::string& out, std::string_view indent, std::string_view name, std::uint64_t value) {
+    out += indent;
+    out.push_back('<');
+    out += name;
+    out.push_back('>');
+    text::append_uint(out, value);
+    out += "</";
+    out += name;
+    out += ">\n";
+}
+
+std::string seconds_text(const timeval& tv) {
+    std::string s;
+    text::append_int(s, static_cast<std::int64_t>(tv.tv_sec));
+    s.push_back('.');
+    text::append_uint_padded(s, static_cast<std::uint64_t>(tv.tv_usec), 6);
+    return s;
+}
+
+}  // namespace
+
+std::string ReportWriter::escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 8);
+    append_escaped(out, text);
     return out;
 }
 
 std::string ReportWriter::iso_time_usec(Timestamp ts) {
-    const std::time_t sec = static_cast<std::time_t>(ts.seconds());
-    std::tm tm{};
-    gmtime_r(&sec, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(ts.subsec_ns() / 1000));
-    return buf;
+    std::string out;
+    append_iso_time_usec(out, ts);
+    return out;
 }
 
 std::string ReportWriter::join_command_line(int argc, const char* const* argv) {
@@ -196,37 +259,38 @@ void ReportWriter::write_header() {
     s += "    <dc:type>Feature Extraction</dc:type>\n";
     s += "  </metadata>\n";
     s += "  <creator version='1.0'>\n";
-    s += "    " + element("program", "TCPFLOW") + "\n";
-    s += "    " + element("version", info_.version) + "\n";
+    element_line(s, "    ", "program", "TCPFLOW");
+    element_line(s, "    ", "version", info_.version);
     s += "    <execution_environment>\n";
     utsname u{};
     if (uname(&u) == 0) {
-        s += "      " + element("os_sysname", u.sysname) + "\n";
-        s += "      " + element("os_release", u.release) + "\n";
-        s += "      " + element("os_version", u.version) + "\n";
-        s += "      " + element("host", u.nodename) + "\n";
-        s += "      " + element("arch", u.machine) + "\n";
+        element_line(s, "      ", "os_sysname", u.sysname);
+        element_line(s, "      ", "os_release", u.release);
+        element_line(s, "      ", "os_version", u.version);
+        element_line(s, "      ", "host", u.nodename);
+        element_line(s, "      ", "arch", u.machine);
     }
-    s += "      " + element("command_line", info_.command_line) + "\n";
+    element_line(s, "      ", "command_line", info_.command_line);
     const uid_t uid = getuid();
-    s += "      " + element("uid", std::to_string(uid)) + "\n";
+    element_line(s, "      ", "uid", std::uint64_t{uid});
     passwd pw{};
     passwd* found = nullptr;
     char buf[4096];
     if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found && found->pw_name) {
-        s += "      " + element("username", found->pw_name) + "\n";
+        element_line(s, "      ", "username", found->pw_name);
     }
     const std::time_t start = info_.start_time ? info_.start_time : std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&start, &tm);
-    char when[32];
-    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    s += "      " + element("start_time", when) + "\n";
+    std::string when;
+    text::append_iso8601_seconds(when, static_cast<std::int64_t>(start));
+    when.push_back('Z');
+    element_line(s, "      ", "start_time", when);
     s += "    </execution_environment>\n";
     s += "  </creator>\n";
     char td[64];
     std::snprintf(td, sizeof td, "%g", info_.tdelta);
-    s += "  <configuration>\n    " + element("tdelta", td) + "\n  </configuration>\n";
+    s += "  <configuration>\n";
+    element_line(s, "    ", "tdelta", td);
+    s += "  </configuration>\n";
     out_ << s;
     out_.flush();
 }
@@ -234,64 +298,78 @@ void ReportWriter::write_header() {
 void ReportWriter::add_flow(const FlowInfo& info, const FlowSummary& sum, const ReportExtras& extras) {
     if (finished_) return;
     const FlowNameInfo& n = info.name;
-    std::string s = "  <fileobject>\n";
-    if (!extras.filename.empty()) s += "    " + element("filename", extras.filename) + "\n";
-    s += "    " + element("filesize", std::to_string(sum.size)) + "\n";
+    // One buffer for every flow: no allocation once it has grown to a <fileobject>'s size.
+    std::string& s = line_;
+    s.clear();
+    s += "  <fileobject>\n";
+    if (!extras.filename.empty()) element_line(s, "    ", "filename", extras.filename);
+    element_line(s, "    ", "filesize", sum.size);
     s += "    <tcpflow";
-    s += attr("startime", iso_time_usec(sum.first_seen));
-    s += attr("endtime", iso_time_usec(sum.last_seen));
+    attr_time(s, "startime", sum.first_seen);
+    attr_time(s, "endtime", sum.last_seen);
     if (n.has_mac) {
-        if (!all_zero(n.dst_mac)) s += attr("mac_daddr", mac_text(n.dst_mac));
-        if (!all_zero(n.src_mac)) s += attr("mac_saddr", mac_text(n.src_mac));
+        if (!all_zero(n.dst_mac)) attr_mac(s, "mac_daddr", n.dst_mac);
+        if (!all_zero(n.src_mac)) attr_mac(s, "mac_saddr", n.src_mac);
     }
-    s += attr("family", static_cast<std::uint64_t>(n.src.family == 6 ? AF_INET6 : AF_INET));
-    s += attr("src_ipn", n.src.to_string());
-    s += attr("dst_ipn", n.dst.to_string());
-    s += attr("srcport", n.sport);
-    s += attr("dstport", n.dport);
-    s += attr("packets", sum.packets);
-    if (sum.out_of_order_segments) s += attr("out_of_order_count", sum.out_of_order_segments);
-    s += attr("len", sum.wire_bytes);
-    if (sum.captured_bytes != sum.wire_bytes) s += attr("caplen", sum.captured_bytes);
-    s += attr("close_reason", reason_text(sum.reason));
-    if (sum.stored_bytes) s += attr("stored_bytes", sum.stored_bytes);
-    if (sum.retransmitted_bytes) s += attr("retransmitted_bytes", sum.retransmitted_bytes);
-    if (sum.conflicting_bytes) s += attr("conflicting_bytes", sum.conflicting_bytes);
-    if (sum.dropped_bytes) s += attr("dropped_bytes", sum.dropped_bytes);
-    if (!sum.holes.empty()) s += attr("hole_count", sum.holes.size());
+    attr(s, "family", static_cast<std::uint64_t>(n.src.family == 6 ? AF_INET6 : AF_INET));
+    attr_address(s, "src_ipn", n.src);
+    attr_address(s, "dst_ipn", n.dst);
+    attr(s, "srcport", std::uint64_t{n.sport});
+    attr(s, "dstport", std::uint64_t{n.dport});
+    attr(s, "packets", sum.packets);
+    if (sum.out_of_order_segments) attr(s, "out_of_order_count", sum.out_of_order_segments);
+    attr(s, "len", sum.wire_bytes);
+    if (sum.captured_bytes != sum.wire_bytes) attr(s, "caplen", sum.captured_bytes);
+    attr(s, "close_reason", reason_text(sum.reason));
+    if (sum.stored_bytes) attr(s, "stored_bytes", sum.stored_bytes);
+    if (sum.retransmitted_bytes) attr(s, "retransmitted_bytes", sum.retransmitted_bytes);
+    if (sum.conflicting_bytes) attr(s, "conflicting_bytes", sum.conflicting_bytes);
+    if (sum.dropped_bytes) attr(s, "dropped_bytes", sum.dropped_bytes);
+    if (!sum.holes.empty()) attr(s, "hole_count", std::uint64_t{sum.holes.size()});
     if (info.vlans.count) {
         std::string v;
         for (std::size_t i = 0; i < info.vlans.count && i < info.vlans.ids.size(); ++i) {
             if (i) v.push_back(',');
-            v += std::to_string(info.vlans.ids[i]);
+            text::append_uint(v, info.vlans.ids[i]);
         }
-        s += attr("vlan", v);
+        attr(s, "vlan", v);
     }
     if (info.tunnel.kind) {
         const TunnelKey& t = info.tunnel;
-        s += attr("tunnel", tunnel_text(t.kind));
-        if (t.outer_src.family) s += attr("tunnel_src", t.outer_src.to_string());
-        if (t.outer_dst.family) s += attr("tunnel_dst", t.outer_dst.to_string());
-        if (t.outer_sport) s += attr("tunnel_sport", t.outer_sport);
-        if (t.outer_dport) s += attr("tunnel_dport", t.outer_dport);
-        if (t.id) s += attr("tunnel_id", t.id);
+        attr(s, "tunnel", tunnel_text(t.kind));
+        if (t.outer_src.family) attr_address(s, "tunnel_src", t.outer_src);
+        if (t.outer_dst.family) attr_address(s, "tunnel_dst", t.outer_dst);
+        if (t.outer_sport) attr(s, "tunnel_sport", std::uint64_t{t.outer_sport});
+        if (t.outer_dport) attr(s, "tunnel_dport", std::uint64_t{t.outer_dport});
+        if (t.id) attr(s, "tunnel_id", std::uint64_t{t.id});
     }
-    if (info.resumed) s += attr("resumed", "1");
+    if (info.resumed) attr(s, "resumed", "1");
     s += " />\n";
     if (!sum.holes.empty()) {
         s += "    <holes>\n";
         for (const Hole& h : sum.holes) {
-            s += "      <hole" + attr("offset", h.offset) + attr("length", h.length) + "/>\n";
+            s += "      <hole";
+            attr(s, "offset", h.offset);
+            attr(s, "length", h.length);
+            s += "/>\n";
         }
         s += "    </holes>\n";
     }
-    if (!extras.md5_hex.empty()) s += "    <hashdigest type='MD5'>" + escape(extras.md5_hex) + "</hashdigest>\n";
+    if (!extras.md5_hex.empty()) {
+        s += "    <hashdigest type='MD5'>";
+        append_escaped(s, extras.md5_hex);
+        s += "</hashdigest>\n";
+    }
     if (!extras.http_bodies.empty()) {
         s += "    <byte_runs>\n";
         for (const ReportHttpBody& b : extras.http_bodies) {
-            s += "      <byte_run" + attr("file_offset", b.file_offset) + "><fileobject>" +
-                 element("filename", b.filename) + element("filesize", std::to_string(b.filesize)) +
-                 "</fileobject></byte_run>\n";
+            s += "      <byte_run";
+            attr(s, "file_offset", b.file_offset);
+            s += "><fileobject>";
+            element(s, "filename", b.filename);
+            s += "<filesize>";
+            text::append_uint(s, b.filesize);
+            s += "</filesize></fileobject></byte_run>\n";
         }
         s += "    </byte_runs>\n";
     }
@@ -303,40 +381,47 @@ void ReportWriter::finish(const ReportTotals& t) {
     if (finished_) return;
     finished_ = true;
     std::string s = "  <summary>\n";
-    s += "    " + element("total_flows", std::to_string(t.total_flows)) + "\n";
-    s += "    " + element("total_packets", std::to_string(t.total_packets)) + "\n";
-    s += "    " + element("max_open_flows", std::to_string(t.max_open_flows)) + "\n";
-    s += "    " + element("open_fds_at_end", std::to_string(t.open_fds_at_end)) + "\n";
-    s += "    " + element("flow_map_size", std::to_string(t.flow_map_size)) + "\n";
+    element_line(s, "    ", "total_flows", t.total_flows);
+    element_line(s, "    ", "total_packets", t.total_packets);
+    element_line(s, "    ", "max_open_flows", t.max_open_flows);
+    element_line(s, "    ", "open_fds_at_end", t.open_fds_at_end);
+    element_line(s, "    ", "flow_map_size", t.flow_map_size);
     s += "    <counters>\n";
     for (std::size_t i = 0; i < kCounterCount; ++i) {
         const auto c = static_cast<Counter>(i);
         if (const std::uint64_t v = t.stats.get(c)) {
-            s += "      <counter" + attr("name", counter_name(c)) + ">" + std::to_string(v) + "</counter>\n";
+            s += "      <counter";
+            attr(s, "name", counter_name(c));
+            s.push_back('>');
+            text::append_uint(s, v);
+            s += "</counter>\n";
         }
     }
     s += "    </counters>\n";
     if (t.pcap) {
-        s += "    <pcap_stats" + attr("received", t.pcap->received) + attr("dropped", t.pcap->dropped) +
-             attr("if_dropped", t.pcap->if_dropped) + "/>\n";
+        s += "    <pcap_stats";
+        attr(s, "received", t.pcap->received);
+        attr(s, "dropped", t.pcap->dropped);
+        attr(s, "if_dropped", t.pcap->if_dropped);
+        s += "/>\n";
     }
     s += "  </summary>\n";
     rusage ru{};
     s += "  <rusage>\n";
     if (getrusage(RUSAGE_SELF, &ru) == 0) {
-        s += "    " + element("utime", seconds_text(ru.ru_utime)) + "\n";
-        s += "    " + element("stime", seconds_text(ru.ru_stime)) + "\n";
-        s += "    " + element("maxrss", std::to_string(ru.ru_maxrss)) + "\n";
-        s += "    " + element("minflt", std::to_string(ru.ru_minflt)) + "\n";
-        s += "    " + element("majflt", std::to_string(ru.ru_majflt)) + "\n";
-        s += "    " + element("inblock", std::to_string(ru.ru_inblock)) + "\n";
-        s += "    " + element("oublock", std::to_string(ru.ru_oublock)) + "\n";
+        element_line(s, "    ", "utime", seconds_text(ru.ru_utime));
+        element_line(s, "    ", "stime", seconds_text(ru.ru_stime));
+        element_line(s, "    ", "maxrss", static_cast<std::uint64_t>(ru.ru_maxrss));
+        element_line(s, "    ", "minflt", static_cast<std::uint64_t>(ru.ru_minflt));
+        element_line(s, "    ", "majflt", static_cast<std::uint64_t>(ru.ru_majflt));
+        element_line(s, "    ", "inblock", static_cast<std::uint64_t>(ru.ru_inblock));
+        element_line(s, "    ", "oublock", static_cast<std::uint64_t>(ru.ru_oublock));
     }
     const double clock =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     char cl[48];
     std::snprintf(cl, sizeof cl, "%.6f", clock);
-    s += "    " + element("clocktime", cl) + "\n";
+    element_line(s, "    ", "clocktime", cl);
     s += "  </rusage>\n";
     s += "</dfxml>\n";
     out_ << s;

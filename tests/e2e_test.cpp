@@ -84,6 +84,10 @@ TEST_F(E2E, InOrderConversationTwoFilesNamedLike161) {
     EXPECT_EQ(st.st_mtim.tv_nsec, 1'000'000);
     ASSERT_EQ(stat((out() + "/" + kS).c_str(), &st), 0);
     EXPECT_EQ(st.st_mtim.tv_nsec, 2'000'000);
+    // Both files were written in one go: the report says neither continues an earlier file.
+    const std::string report = read_file(out() + "/report.xml");
+    EXPECT_NE(report.find("close_reason='fin'"), std::string::npos) << report;
+    EXPECT_EQ(report.find("resumed="), std::string::npos) << report;
 }
 
 TEST_F(E2E, OutOfOrderHoleRetransmissionAndPadding) {

@@ -22,6 +22,9 @@ struct IpAddress {
     [[nodiscard]] std::string to_flow_string() const;
     /// Plain text: IPv4 dotted quad without padding (10.0.0.1), IPv6 as inet_ntop text.
     [[nodiscard]] std::string to_string() const;
+    /// The same texts, appended to `out`.
+    void append_flow_string(std::string& out) const;
+    void append_string(std::string& out) const;
 
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
 };

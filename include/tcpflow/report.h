@@ -94,7 +94,7 @@ public:
     ReportWriter(const ReportWriter&) = delete;
     ReportWriter& operator=(const ReportWriter&) = delete;
 
-    /// One <fileobject> for a closed flow direction; flushed at once. Ignored after finish().
+    /// One <fileobject> for a closed flow direction (buffered; finish() flushes). Ignored after finish().
     void add_flow(const FlowInfo& info, const FlowSummary& summary, const ReportExtras& extras = {});
     /// Writes the summary and closes </dfxml>. Only the first call writes.
     void finish(const ReportTotals& totals);
@@ -121,6 +121,7 @@ private:
     ReportRunInfo info_;
     std::chrono::steady_clock::time_point started_;
     bool finished_ = false;
+    std::string line_;   // reused for each <fileobject>
 };
 
 }  // namespace tcpflow
