@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tcpflow/write_behind.h"
+
 namespace tcpflow {
 
 namespace {
@@ -49,6 +51,7 @@ int default_max_fds() {
 struct FileSink::Impl {
     struct Slot {
         std::string path;
+        std::shared_ptr<WrittenFile> file;   // with write-behind: the I/O thread's view of it
         int fd = -1;
         std::vector<std::uint8_t> buf;
         std::uint64_t buf_off = 0;
@@ -75,10 +78,35 @@ struct FileSink::Impl {
     bool errors = false;
     static constexpr std::size_t kMaxRememberedNames = 65536;
     std::unordered_map<std::string, unsigned> next_count;   // taken name -> next count to try
+    // Write-behind (config.write_behind): at most 64 jobs and 8 MiB waiting for the I/O thread.
+    std::unique_ptr<WriteBehind> wb;
+    std::uint64_t wb_errors_counted = 0;
 
     Impl(FileSinkConfig c, Stats& s, FileClosedFn cb) : config{std::move(c)}, stats{&s}, on_closed{std::move(cb)} {
         if (config.max_fds <= 0) config.max_fds = default_max_fds();
         if (config.index_files) config.max_fds = std::max(2, config.max_fds / 2);
+        if (config.write_behind) wb = std::make_unique<WriteBehind>(64, 8u << 20);
+    }
+
+    /// Waits for the I/O thread; its failed writes are counted here.
+    void sync() {
+        if (!wb) return;
+        wb->drain();
+        const std::uint64_t e = wb->errors();
+        if (e > wb_errors_counted) {
+            stats->add(Counter::write_errors, e - wb_errors_counted);
+            wb_errors_counted = e;
+            errors = true;
+        }
+    }
+
+    /// The slot's failure, including one the I/O thread found.
+    bool failed(Slot& s) {
+        if (!s.failed && s.file && s.file->failed.load(std::memory_order_relaxed)) {
+            s.failed = true;
+            errors = true;
+        }
+        return s.failed;
     }
 
     Slot& slot(const FlowInfo& info) { return *slots[info.sink_handle - 1]; }
@@ -98,7 +126,15 @@ struct FileSink::Impl {
     void close_fd(Slot& s) {
         if (s.fd < 0) return;
         lru_unlink(s);
-        ::close(s.fd);
+        if (wb) {
+            WriteBehind::Job j;
+            j.file = s.file;
+            j.fd = s.fd;
+            j.close = true;
+            wb->push(std::move(j));
+        } else {
+            ::close(s.fd);
+        }
         s.fd = -1;
         --open_count;
     }
@@ -108,6 +144,7 @@ struct FileSink::Impl {
         errors = true;
         if (!s.failed) std::fprintf(stderr, "tcpflow: %s %s: %s\n", what.c_str(), s.path.c_str(), errno_text(err).c_str());
         s.failed = true;
+        if (s.file) s.file->failed.store(true, std::memory_order_relaxed);
     }
 
     void chown_path(const std::string& p) const {
@@ -119,19 +156,31 @@ struct FileSink::Impl {
     /// Opens `flags` on the slot's path, closing least recently used files when descriptors run out.
     int open_path(Slot& s, int flags) {
         while (open_count >= static_cast<std::size_t>(config.max_fds) && lru_head) close_fd(*lru_head);
+        bool synced = false;
         for (;;) {
             const int fd = ::open(s.path.c_str(), flags | O_CLOEXEC, 0666);
             if (fd >= 0) return fd;
-            if ((errno == EMFILE || errno == ENFILE) && lru_head) {
-                close_fd(*lru_head);
-                continue;
+            if (errno == EMFILE || errno == ENFILE) {
+                // Closes queued for the I/O thread still hold descriptors: let them run first.
+                if (lru_head) {
+                    close_fd(*lru_head);
+                    if (wb) sync();
+                    continue;
+                }
+                if (wb && !synced) {
+                    const int e = errno;
+                    sync();
+                    synced = true;
+                    errno = e;
+                    continue;
+                }
             }
             return -1;
         }
     }
 
     bool ensure_open(Slot& s) {
-        if (s.failed) return false;
+        if (failed(s)) return false;
         if (s.fd >= 0) {
             lru_unlink(s);
             lru_push(s);
@@ -150,14 +199,51 @@ struct FileSink::Impl {
 
     void write_at(Slot& s, const std::uint8_t* p, std::size_t n, std::uint64_t off) {
         if (!ensure_open(s)) return;
+        if (wb) {
+            WriteBehind::Job j;
+            j.file = s.file;
+            j.fd = s.fd;
+            j.data.assign(p, p + n);
+            j.offset = off;
+            wb->push(std::move(j));
+            return;
+        }
         int err = 0;
         if (!write_all_at(s.fd, p, n, off, err)) fail(s, "cannot write", err);
     }
 
-    void flush_slot(Slot& s) {
-        if (s.buf.empty()) return;
-        write_at(s, s.buf.data(), s.buf.size(), s.buf_off);
-        s.buf.clear();
+    /// Hands the buffered bytes to the file; `close_after` also sets the mtime and closes it.
+    void flush_slot(Slot& s, bool close_after = false) {
+        if (!wb) {
+            if (!s.buf.empty()) write_at(s, s.buf.data(), s.buf.size(), s.buf_off);
+            s.buf.clear();
+            return;
+        }
+        if (s.buf.empty() && !close_after) return;
+        if (!s.buf.empty() && !ensure_open(s)) {
+            s.buf.clear();
+            if (!close_after) return;
+        }
+        WriteBehind::Job j;
+        j.file = s.file;
+        j.fd = s.fd;
+        if (!s.buf.empty()) {
+            j.data = std::move(s.buf);   // no copy: the I/O thread frees it after the write
+            j.offset = s.buf_off;
+            s.buf = {};
+        }
+        if (close_after) {
+            j.set_times = !failed(s);
+            j.times[0] = j.times[1] = {static_cast<time_t>(s.first_seen.seconds()), static_cast<long>(s.first_seen.subsec_ns())};
+            j.close = s.fd >= 0;
+            if (s.fd >= 0) {
+                lru_unlink(s);
+                s.fd = -1;
+                --open_count;
+            }
+        }
+        if (j.data.empty() && !j.set_times && !j.close) return;
+        wb->push(std::move(j));
     }
 
     void flush_index(Slot& s) {
@@ -236,9 +322,11 @@ struct FileSink::Impl {
         s = Slot{};
         s.used = true;
         s.first_seen = info.name.first_seen;
+        if (wb) s.file = std::make_shared<WrittenFile>();
         const std::string prefix = (config.outdir.empty() || config.outdir == ".") ? "" : config.outdir + "/";
         if (info.resumed && !info.path.empty()) {
             s.path = info.path;   // continue the same file
+            if (s.file) s.file->path = s.path;
             s.index_dirty = config.index_files;   // earlier lines may come after this run's
             announce(s, false);
             return;
@@ -264,6 +352,7 @@ struct FileSink::Impl {
                     next_count[first] = count + 1;
                 }
                 s.fd = fd;
+                if (s.file) s.file->path = s.path;
                 ++open_count;
                 max_open_seen = std::max(max_open_seen, open_count);
                 lru_push(s);
@@ -280,7 +369,7 @@ struct FileSink::Impl {
 
     void data(FlowInfo& info, std::uint64_t off, Bytes d, Timestamp ts) {
         Slot& s = slot(info);
-        if (s.failed) return;
+        if (failed(s)) return;
         if (config.index_files) {
             char line[96];
             const int n = std::snprintf(line, sizeof line, "%llu|%lld.%06lld|%zu\n", static_cast<unsigned long long>(off),
@@ -308,11 +397,12 @@ struct FileSink::Impl {
     void shift(FlowInfo& info, std::uint64_t n) {
         Slot& s = slot(info);
         flush_slot(s);
+        sync();   // the file is read back below
         if (config.index_files) {
             fix_index(s, n);   // every indexed byte moved n further on
             s.last_index_off += n;
         }
-        if (s.failed || !ensure_open(s)) return;
+        if (failed(s) || !ensure_open(s)) return;
         // Rewrite the file n bytes further on, from the end backwards (1.6.1's shift_file).
         const int rfd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
         if (rfd < 0) return fail(s, "cannot read", errno);
@@ -348,7 +438,7 @@ struct FileSink::Impl {
 
     std::size_t read_back(FlowInfo& info, std::uint64_t off, std::span<std::uint8_t> out) {
         Slot& s = slot(info);
-        if (s.failed) return 0;
+        if (failed(s)) return 0;
         // Bytes still in the write buffer are compared there; the rest is read from the file.
         if (!s.buf.empty() && off >= s.buf_off && off < s.buf_off + s.buf.size()) {
             const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), s.buf_off + s.buf.size() - off));
@@ -356,6 +446,7 @@ struct FileSink::Impl {
             return n;
         }
         flush_slot(s);
+        sync();   // bytes handed to the I/O thread must be in the file before it is read
         if (!ensure_open(s)) return 0;
         const ssize_t r = ::pread(s.fd, out.data(), out.size(), static_cast<off_t>(off));
         return r > 0 ? static_cast<std::size_t>(r) : 0;
@@ -367,6 +458,13 @@ struct FileSink::Impl {
             return;
         }
         Slot& s = slot(info);
+        if (wb) {
+            // One job writes what is left, sets the mtime and closes the file.
+            flush_slot(s, true);
+            if (config.index_files) fix_index(s, 0);
+            finish_close(info, s, sum);
+            return;
+        }
         flush_slot(s);
         if (config.index_files) fix_index(s, 0);
         const timespec times[2] = {{static_cast<time_t>(s.first_seen.seconds()), static_cast<long>(s.first_seen.subsec_ns())},
@@ -379,7 +477,12 @@ struct FileSink::Impl {
             }
         }
         close_fd(s);
+        finish_close(info, s, sum);
+    }
+
+    void finish_close(FlowInfo& info, Slot& s, const FlowSummary& sum) {
         s.buf = {};
+        s.file.reset();
         s.used = false;
         free_slots.push_back(info.sink_handle);
         info.sink_handle = 0;
@@ -391,6 +494,7 @@ struct FileSink::Impl {
     void flush_all() {
         for (auto& s : slots)
             if (s->used) flush_slot(*s);
+        sync();
     }
 };
 
@@ -412,7 +516,7 @@ void FileSink::flush() { impl_->flush_all(); }
 std::size_t FileSink::read_back(FlowInfo& info, std::uint64_t offset, std::span<std::uint8_t> out) {
     return impl_->read_back(info, offset, out);
 }
-bool FileSink::had_errors() const noexcept { return impl_->errors; }
+bool FileSink::had_errors() const noexcept { return impl_->errors || (impl_->wb && impl_->wb->errors() > 0); }
 std::size_t FileSink::open_files() const noexcept { return impl_->open_count; }
 std::size_t FileSink::max_open_files_seen() const noexcept { return impl_->max_open_seen; }
 

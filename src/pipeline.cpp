@@ -338,6 +338,9 @@ struct Run {
         fc.name_template = std::get<NameTemplate>(tmpl);
         fc.max_fds = opt.max_fds;
         fc.index_files = opt.index_files;
+        // Writes, mtimes and closes on an I/O thread, unless something reads each file as soon
+        // as it is closed (-e md5, -e http, tcp_cmd and the alert descriptors).
+        fc.write_behind = !opt.scan_md5 && !opt.scan_http && !tcp_hooks.active() && !http_hooks.active();
         fc.on_file_opened = [this](const std::string& path, bool created) {
             const std::lock_guard lk{shared_mu};
             files_created += created ? 1 : 0;

@@ -5,6 +5,8 @@
 // sparse; contiguous bytes are coalesced in a small per-flow buffer (one write per buffer, not per
 // segment). Open descriptors are bounded (-f): the least recently written file is closed and
 // reopened on demand. At close the file's mtime is set to the direction's first packet.
+// With write_behind, the writes, mtimes and closes run on an I/O thread in the same order;
+// flush() waits for them, so after it every file is complete.
 // -I index lines are kept in offset order: at close (and after a shift, which moves every offset)
 // the .findx file is rewritten sorted by offset when it is not (1.6.1 left it in arrival order).
 #pragma once
@@ -27,6 +29,9 @@ struct FileSinkConfig {
     std::size_t buffer_bytes = 16 * 1024; ///< per-flow write coalescing buffer
     bool index_files = false;             ///< -I: <file>.findx (offset|sec.usec|length)
     int uid = -1, gid = -1;               ///< chown new files and folders (sudo without -U)
+    /// Writes, mtimes and closes run on an I/O thread (write_behind.h). Only when nothing reads a
+    /// flow file as soon as it is closed (-e md5, -e http, tcp_cmd and alert hooks do).
+    bool write_behind = false;
     /// A flow's file was created (`created`) or a resumed flow continues its file (tcp_alert_fd).
     std::function<void(const std::string& path, bool created)> on_file_opened;
     /// A flow's file is complete and closed, mtime set (tcp_alert_fd, tcp_cmd). Once per on_file_opened.
@@ -48,7 +53,7 @@ public:
     void flush() override;
     std::size_t read_back(FlowInfo& info, std::uint64_t offset, std::span<std::uint8_t> out) override;
 
-    /// True once any write failed (the exit status reports it).
+    /// True once any write failed (the exit status reports it); call after flush().
     [[nodiscard]] bool had_errors() const noexcept;
     [[nodiscard]] std::size_t open_files() const noexcept;
     [[nodiscard]] std::size_t max_open_files_seen() const noexcept;

@@ -1,0 +1,72 @@
+// write_behind.h: flow-file writes, mtimes and closes done on a second thread (adapter: file I/O).
+//
+// Copying bytes into the page cache, creating pages and closing files is most of the system time
+// of a run; here it runs on an I/O thread while the calling thread goes on decoding and
+// reassembling. Jobs run one at a time in the order they were pushed, so the files end up exactly
+// as if every call had been made in line. The queue is bounded (jobs and bytes): a caller that
+// gets ahead waits. Anything that reads a flow file back calls drain() first.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tcpflow {
+
+/// What the I/O thread knows of one open file: its name for messages, and whether a write failed.
+struct WrittenFile {
+    std::string path;
+    std::atomic<bool> failed{false};
+};
+
+class WriteBehind {
+public:
+    struct Job {
+        std::shared_ptr<WrittenFile> file;
+        int fd = -1;
+        std::vector<std::uint8_t> data;   ///< written at `offset` (may be empty)
+        std::uint64_t offset = 0;
+        bool set_times = false;           ///< futimens(times) after the write
+        timespec times[2]{};
+        bool close = false;               ///< close(fd) last
+    };
+
+    WriteBehind(std::size_t max_jobs, std::size_t max_bytes);
+    ~WriteBehind();   // runs what is queued, then stops the thread
+    WriteBehind(const WriteBehind&) = delete;
+    WriteBehind& operator=(const WriteBehind&) = delete;
+
+    /// Queues a job; waits while the queue is full.
+    void push(Job&& job);
+    /// Returns once every job pushed so far has run.
+    void drain();
+
+    /// Failed writes so far (each file's first failure also printed once to stderr).
+    [[nodiscard]] std::uint64_t errors() const noexcept { return errors_.load(std::memory_order_relaxed); }
+
+private:
+    void run();
+    void execute(Job& job);
+
+    const std::size_t max_jobs_, max_bytes_;
+    std::mutex mu_;
+    std::condition_variable work_cv_;   // the I/O thread waits for jobs
+    std::condition_variable room_cv_;   // callers wait for room or for drain
+    std::deque<Job> queue_;
+    std::size_t queued_bytes_ = 0;
+    std::size_t busy_ = 0;              // jobs taken by the I/O thread and not finished
+    bool stop_ = false;
+    bool idle_ = false;                 // the I/O thread waits for a wake-up
+    std::atomic<std::uint64_t> errors_{0};
+    std::thread thread_;
+};
+
+}  // namespace tcpflow

@@ -1,0 +1,158 @@
+// file_sink_test: the file writer with and without write-behind (writes on an I/O thread) gives
+// the same files, mtimes and read-backs; WriteBehind keeps order and reports failed writes.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <variant>
+
+#include "support/run.h"
+#include "tcpflow/file_sink.h"
+#include "tcpflow/write_behind.h"
+
+using namespace tcpflow;
+using tcpflow::test::TempDir;
+using tcpflow::test::read_tree;
+using tcpflow::test::read_file;
+
+namespace {
+
+Bytes bytes_of(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
+FlowInfo flow(std::uint16_t sport, Timestamp first) {
+    FlowInfo f;
+    f.name.src = IpAddress::v4(10, 0, 0, 1);
+    f.name.dst = IpAddress::v4(10, 0, 0, 2);
+    f.name.sport = sport;
+    f.name.dport = 80;
+    f.name.first_seen = first;
+    return f;
+}
+
+struct Written {
+    std::map<std::string, std::string> files;
+    std::uint64_t conflicting_reads = 0;
+};
+
+/// Drives a FileSink through opens, in-order and out-of-order writes, a read-back, descriptor
+/// eviction (-f 2), a shift and closes, then returns what is in the folder.
+Written drive(bool write_behind, const std::string& dir) {
+    FileSinkConfig c;
+    c.outdir = dir;
+    c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
+    c.max_fds = 2;
+    c.buffer_bytes = 8;   // small: most data goes through the writer, not the buffer
+    c.write_behind = write_behind;
+    Stats stats;
+    Written w;
+    {
+        FileSink sink{c, stats, nullptr};
+        FlowInfo a = flow(1000, Timestamp::from_sec_usec(1600000000, 1));
+        FlowInfo b = flow(1001, Timestamp::from_sec_usec(1600000000, 2));
+        FlowInfo d = flow(1002, Timestamp::from_sec_usec(1600000000, 3));
+        const Timestamp t = Timestamp::from_sec_usec(1600000001, 0);
+        sink.on_open(a, t);
+        sink.on_open(b, t);
+        sink.on_open(d, t);   // a third file with -f 2: the least recently written one is closed
+        sink.on_data(a, 0, bytes_of("hello "), t);
+        sink.on_data(b, 0, bytes_of("0123456789abcdef"), t);
+        sink.on_data(d, 4, bytes_of("tail"), t);
+        sink.on_data(a, 6, bytes_of("world, this is longer than the buffer"), t);
+        sink.on_data(b, 4, bytes_of("XXXX"), t);   // rewrites bytes 4..8 (overlap policy last)
+        std::uint8_t back[4] = {};
+        EXPECT_EQ(sink.read_back(b, 4, back), 4u);
+        EXPECT_EQ(std::string(reinterpret_cast<char*>(back), 4), "XXXX");
+        sink.on_shift(d, 4);   // data turned out to start 4 bytes earlier
+        sink.on_data(d, 0, bytes_of("head"), t);
+        sink.on_data(d, 8, bytes_of("more"), t);
+        sink.on_close(a, FlowSummary{});
+        sink.on_close(b, FlowSummary{});
+        sink.on_close(d, FlowSummary{});
+        sink.flush();
+        EXPECT_FALSE(sink.had_errors());
+        EXPECT_EQ(sink.open_files(), 0u);
+    }
+    w.files = read_tree(dir);
+    struct stat st{};
+    EXPECT_EQ(::stat((dir + "/010.000.000.001.01001-010.000.000.002.00080").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_sec, 1600000000);
+    EXPECT_EQ(st.st_mtim.tv_nsec, 2000);
+    return w;
+}
+
+}  // namespace
+
+TEST(FileSink, WriteBehindWritesTheSameFilesAsInLine) {
+    TempDir one, two;
+    const Written in_line = drive(false, one.path());
+    const Written behind = drive(true, two.path());
+    EXPECT_EQ(in_line.files, behind.files);
+    ASSERT_EQ(behind.files.size(), 3u);
+    EXPECT_EQ(behind.files.at("010.000.000.001.01000-010.000.000.002.00080"), "hello world, this is longer than the buffer");
+    EXPECT_EQ(behind.files.at("010.000.000.001.01001-010.000.000.002.00080"), "0123XXXX89abcdef");
+    // "tail" at 4, everything moved 4 on, "head" in front, "more" over "tail".
+    EXPECT_EQ(behind.files.at("010.000.000.001.01002-010.000.000.002.00080"), std::string("head\0\0\0\0more", 12));
+}
+
+TEST(WriteBehind, JobsRunInOrderAndDrainWaitsForThem) {
+    TempDir dir;
+    const std::string path = dir / "f";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT, 0644);
+    ASSERT_GE(fd, 0);
+    auto file = std::make_shared<WrittenFile>();
+    file->path = path;
+    WriteBehind wb{4, 64};   // tiny bounds: pushes wait for room
+    for (int i = 0; i < 200; ++i) {
+        WriteBehind::Job j;
+        j.file = file;
+        j.fd = fd;
+        j.data.assign(8, static_cast<std::uint8_t>('a' + i % 26));
+        j.offset = static_cast<std::uint64_t>(i % 4) * 4;   // overlapping: the last one pushed wins
+        wb.push(std::move(j));
+    }
+    WriteBehind::Job last;
+    last.file = file;
+    last.fd = fd;
+    last.set_times = true;
+    last.times[0] = last.times[1] = timespec{1234567890, 5};
+    last.close = true;
+    wb.push(std::move(last));
+    wb.drain();
+    EXPECT_EQ(wb.errors(), 0u);
+    // Writes 196..199 land at 0, 4, 8, 12 with 8 bytes each: the last writer of each byte wins.
+    std::string want(20, '?');
+    for (int i = 196; i < 200; ++i)
+        for (int k = 0; k < 8; ++k) want[static_cast<std::size_t>((i % 4) * 4 + k)] = static_cast<char>('a' + i % 26);
+    EXPECT_EQ(read_file(path), want);
+    struct stat st{};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_sec, 1234567890);
+    EXPECT_EQ(::fcntl(fd, F_GETFD), -1) << "the job closed the descriptor";
+}
+
+TEST(WriteBehind, AFailedWriteIsCountedAndMarksTheFile) {
+    TempDir dir;
+    const std::string path = dir / "ro";
+    ASSERT_EQ(::close(::open(path.c_str(), O_RDWR | O_CREAT, 0644)), 0);
+    const int fd = ::open(path.c_str(), O_RDONLY);   // writes fail with EBADF
+    ASSERT_GE(fd, 0);
+    auto file = std::make_shared<WrittenFile>();
+    file->path = path;
+    {
+        WriteBehind wb{64, 1 << 20};
+        for (int i = 0; i < 3; ++i) {
+            WriteBehind::Job j;
+            j.file = file;
+            j.fd = fd;
+            j.data.assign(4, 'x');
+            j.close = i == 2;
+            wb.push(std::move(j));
+        }
+        wb.drain();
+        EXPECT_EQ(wb.errors(), 1u) << "a failed file is not written again";
+        EXPECT_TRUE(file->failed.load());
+    }
+    EXPECT_EQ(read_file(path), "");
+}
