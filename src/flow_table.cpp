@@ -1,9 +1,7 @@
 #include "tcpflow/flow_table.h"
 
 #include <algorithm>
-#include <list>
 #include <vector>
-#include <unordered_map>
 
 #include "tcpflow/reassembler.h"
 #include "tcpflow/seq.h"
@@ -66,16 +64,6 @@ struct ConnKeyHash {
         }
         return static_cast<std::size_t>(h);
     }
-};
-
-struct SavedKey {
-    ConnKey conn;
-    int dir = 0;
-    std::uint64_t hash = 0;   // ConnKeyHash of conn, computed once per packet
-    friend bool operator==(const SavedKey& a, const SavedKey& b) { return a.dir == b.dir && a.conn == b.conn; }
-};
-struct SavedKeyHash {
-    std::size_t operator()(const SavedKey& k) const { return static_cast<std::size_t>(k.hash * 31 + static_cast<std::uint64_t>(k.dir)); }
 };
 
 /// Builds the connection key and says which direction the packet travels.
@@ -266,7 +254,146 @@ struct FlowTable::Impl {
         std::uint32_t ref_seq = 0;       // last sequence number seen
         TcpState tcp;                    // positions relative to SeqUnwrapper::kStart + ref_seq
         std::uint64_t contiguous = 0;
-        std::list<SavedKey>::iterator order_pos;
+    };
+
+    /// The remembered closed flows, keyed by (connection, direction): at most `cap`, forgotten
+    /// oldest first (FIFO of remembering; remembering a flow again moves it to the end).
+    ///
+    /// No allocation per operation: entries live in a pool that grows up to the cap and reuses
+    /// the slots of forgotten or restored entries (free list); the FIFO is an intrusive doubly
+    /// linked list of slot numbers. They are found through an open-addressing index of {hash,
+    /// direction, slot} (linear probing, backward-shift deletion, as ConnIndex); keys are
+    /// compared only when the stored hashes match, so a lookup that misses (most: new
+    /// connections) reads only the index. Both directions of a connection have the same hash,
+    /// hence the same home: has_either() is one probe sequence.
+    class SavedTable {
+    public:
+        static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+
+        /// Slot numbers are 32-bit: a larger cap (a terabyte of entries) is taken as the largest.
+        explicit SavedTable(std::size_t cap) noexcept
+            : cap_{static_cast<std::uint32_t>(std::min<std::size_t>(cap, kNone - 1))} {}
+
+        [[nodiscard]] std::size_t size() const noexcept { return count_; }
+        [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
+        [[nodiscard]] bool full() const noexcept { return count_ >= cap_; }
+        /// The least recently remembered entry, or kNone.
+        [[nodiscard]] std::uint32_t oldest() const noexcept { return head_; }
+        [[nodiscard]] Saved& at(std::uint32_t slot) noexcept { return pool_[slot].saved; }
+
+        /// The slot of (k, d), or kNone. `h` is ConnKeyHash of k.
+        [[nodiscard]] std::uint32_t find(const ConnKey& k, int d, std::uint64_t h) const noexcept {
+            if (count_ == 0) return kNone;
+            for (std::size_t i = h & mask(); index_[i].slot != kNone; i = (i + 1) & mask()) {
+                const IndexSlot& x = index_[i];
+                if (x.hash == h && x.dir == d && pool_[x.slot].conn == k) return x.slot;
+            }
+            return kNone;
+        }
+        /// Whether either direction of k is remembered.
+        [[nodiscard]] bool has_either(const ConnKey& k, std::uint64_t h) const noexcept {
+            if (count_ == 0) return false;
+            for (std::size_t i = h & mask(); index_[i].slot != kNone; i = (i + 1) & mask())
+                if (index_[i].hash == h && pool_[index_[i].slot].conn == k) return true;
+            return false;
+        }
+
+        /// A new entry for (k, d), which is not present, at the end of the FIFO; the table must
+        /// not be full. Its Saved still holds what a previous user of the slot left there: the
+        /// caller assigns every field.
+        std::uint32_t insert(const ConnKey& k, int d, std::uint64_t h) {
+            if ((std::size_t{count_} + 1) * 2 > index_.size()) grow_index();
+            std::uint32_t slot = free_;
+            if (slot != kNone) {
+                free_ = pool_[slot].next;
+            } else {
+                slot = static_cast<std::uint32_t>(pool_.size());
+                pool_.emplace_back();
+            }
+            Entry& e = pool_[slot];
+            e.conn = k;
+            e.hash = h;
+            e.dir = d;
+            link_back(slot);
+            place(IndexSlot{h, slot, d});
+            ++count_;
+            return slot;
+        }
+        /// Makes `slot` the most recently remembered.
+        void move_to_back(std::uint32_t slot) noexcept {
+            if (tail_ == slot) return;
+            unlink(slot);
+            link_back(slot);
+        }
+        /// Forgets `slot` (its Saved is left as it is until the slot is reused).
+        void erase(std::uint32_t slot) noexcept {
+            Entry& e = pool_[slot];
+            std::size_t i = e.hash & mask();
+            while (index_[i].slot != slot) i = (i + 1) & mask();
+            for (std::size_t j = (i + 1) & mask(); index_[j].slot != kNone; j = (j + 1) & mask()) {
+                const std::size_t home = index_[j].hash & mask();
+                // Move j back to the hole at i unless its home lies cyclically in (i, j].
+                const bool stays = (i < j) ? (home > i && home <= j) : (home > i || home <= j);
+                if (!stays) {
+                    index_[i] = index_[j];
+                    i = j;
+                }
+            }
+            index_[i] = IndexSlot{};
+            unlink(slot);
+            e.next = free_;
+            free_ = slot;
+            --count_;
+        }
+
+    private:
+        struct Entry {
+            ConnKey conn;
+            std::uint64_t hash = 0;              // ConnKeyHash of conn
+            int dir = 0;
+            std::uint32_t prev = kNone;          // FIFO neighbours; `next` also links the free list
+            std::uint32_t next = kNone;
+            Saved saved;
+        };
+        struct IndexSlot {
+            std::uint64_t hash = 0;
+            std::uint32_t slot = kNone;          // kNone: empty
+            int dir = 0;
+        };
+
+        [[nodiscard]] std::size_t mask() const noexcept { return index_.size() - 1; }
+        void place(IndexSlot x) noexcept {
+            std::size_t i = x.hash & mask();
+            while (index_[i].slot != kNone) i = (i + 1) & mask();
+            index_[i] = x;
+        }
+        void grow_index() {
+            std::vector<IndexSlot> old(std::max<std::size_t>(index_.size() * 2, 1024));
+            old.swap(index_);
+            for (const auto& x : old)
+                if (x.slot != kNone) place(x);
+        }
+        void link_back(std::uint32_t slot) noexcept {
+            Entry& e = pool_[slot];
+            e.prev = tail_;
+            e.next = kNone;
+            (tail_ != kNone ? pool_[tail_].next : head_) = slot;
+            tail_ = slot;
+        }
+        void unlink(std::uint32_t slot) noexcept {
+            Entry& e = pool_[slot];
+            (e.prev != kNone ? pool_[e.prev].next : head_) = e.next;
+            (e.next != kNone ? pool_[e.next].prev : tail_) = e.prev;
+            e.prev = e.next = kNone;
+        }
+
+        std::uint32_t cap_;
+        std::vector<Entry> pool_;            // grows up to cap_ entries, never shrinks
+        std::vector<IndexSlot> index_;       // power of two, at most half full; empty until used
+        std::uint32_t head_ = kNone;         // oldest
+        std::uint32_t tail_ = kNone;         // newest
+        std::uint32_t free_ = kNone;         // pool slots not in use
+        std::uint32_t count_ = 0;
     };
 
     FlowTableConfig config;
@@ -277,8 +404,7 @@ struct FlowTable::Impl {
     Connection* lru_head = nullptr;   // least recently active
     Connection* lru_tail = nullptr;
     Connection* last_conn = nullptr;
-    std::unordered_map<SavedKey, Saved, SavedKeyHash> saved;
-    std::list<SavedKey> saved_order;
+    SavedTable saved;                 // closed flows remembered for resuming
     Flow* buf_head = nullptr;
     Flow* buf_tail = nullptr;
     bool start_new = true;
@@ -287,7 +413,7 @@ struct FlowTable::Impl {
     FlowTableCounts counts;
 
     Impl(FlowTableConfig c, FlowSink& s, MemoryBudget& b, Stats& st)
-        : config{c}, sink{&s}, budget{&b}, stats{&st} {}
+        : config{c}, sink{&s}, budget{&b}, stats{&st}, saved{c.max_saved_flows} {}
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
     /// Gives back what connections and remembered flows still hold (the budget may outlive the
@@ -388,18 +514,27 @@ struct FlowTable::Impl {
     void remember(Connection& c, int d) {
         Flow* f = c.dir[d].get();
         if (!f || f->placeholder || !(f->stored_any || f->reset)) return;
-        SavedKey k{c.key, d, c.hash};
-        auto [it, inserted] = saved.try_emplace(k);
-        Saved& s = it->second;
-        if (inserted) {
-            saved_order.push_back(k);
-            s.order_pos = std::prev(saved_order.end());
-            budget->charge(kSavedCharge);
+        std::uint32_t slot = saved.find(c.key, d, c.hash);
+        if (slot != SavedTable::kNone) {
+            saved.move_to_back(slot);
         } else {
-            saved_order.splice(saved_order.end(), saved_order, s.order_pos);
+            budget->charge(kSavedCharge);
+            if (saved.full()) {
+                // Make room by forgetting the oldest. With max_saved_flows == 0 the new flow
+                // itself is the one forgotten: nothing is remembered.
+                if (saved.empty()) {
+                    budget->release(kSavedCharge);
+                    return;
+                }
+                forget_oldest_saved();
+            }
+            slot = saved.insert(c.key, d, c.hash);
         }
-        // Positions are kept relative to the last one seen, re-expressed in the space a restored
-        // flow starts from (SeqUnwrapper::kStart + that sequence number).
+        // Every field is assigned: a reused slot keeps nothing of the flow it held before (only
+        // the capacity of its string and vector). Positions are kept relative to the last one
+        // seen, re-expressed in the space a restored flow starts from (SeqUnwrapper::kStart +
+        // that sequence number).
+        Saved& s = saved.at(slot);
         const std::uint64_t r = f->seq.primed() ? f->seq.reference() : f->base;
         s.info = f->info;
         s.sum = f->sum;
@@ -407,24 +542,23 @@ struct FlowTable::Impl {
         s.tcp = *f;
         s.tcp.move_positions(SeqUnwrapper::kStart + s.ref_seq - r);
         s.contiguous = f->reasm.contiguous_end();
-        while (saved.size() > config.max_saved_flows) forget_oldest_saved();
     }
 
     void forget_oldest_saved() {
-        if (saved_order.empty()) return;
-        saved.erase(saved_order.front());
-        saved_order.pop_front();
+        if (saved.empty()) return;
+        saved.erase(saved.oldest());
         budget->release(kSavedCharge);
     }
 
     void restore(Connection& c, int d) {
-        auto it = saved.find(SavedKey{c.key, d, c.hash});
-        if (it == saved.end()) return;
-        const Saved& s = it->second;
+        const std::uint32_t slot = saved.find(c.key, d, c.hash);
+        if (slot == SavedTable::kNone) return;
+        // The entry is forgotten below: its string and vector may be moved out.
+        Saved& s = saved.at(slot);
         auto f = std::make_unique<Flow>(*this, c);
-        f->info = s.info;
+        f->info = std::move(s.info);
         f->info.resumed = true;
-        f->sum = s.sum;
+        f->sum = std::move(s.sum);
         f->seq.set_reference(SeqUnwrapper::kStart + s.ref_seq);
         static_cast<TcpState&>(*f) = s.tcp;
         f->first_seen_set = true;
@@ -432,14 +566,10 @@ struct FlowTable::Impl {
         f->reasm.resume_at(s.contiguous);
         c.dir[d] = std::move(f);
         budget->release(kSavedCharge);
-        saved_order.erase(s.order_pos);
-        saved.erase(it);
+        saved.erase(slot);
     }
 
-    bool has_saved(const ConnKey& k, std::uint64_t h) const {
-        if (saved.empty()) return false;
-        return saved.count(SavedKey{k, 0, h}) || saved.count(SavedKey{k, 1, h});
-    }
+    bool has_saved(const ConnKey& k, std::uint64_t h) const { return saved.has_either(k, h); }
 
     Connection& create(const ConnKey& k, std::uint64_t h) {
         auto* c = new Connection();
@@ -743,7 +873,7 @@ struct FlowTable::Impl {
             buf_update(f);
         }
         while (budget->over() && lru_head) retire(*lru_head, CloseReason::limit);
-        while (budget->over() && !saved_order.empty()) forget_oldest_saved();
+        while (budget->over() && !saved.empty()) forget_oldest_saved();
     }
 
     void close_all(CloseReason why) {

@@ -454,3 +454,170 @@ TEST(FlowTable, PlacingDataInFrontIsBoundedPerFlow) {
 
 }  // namespace
 }  // namespace tcpflow
+
+namespace tcpflow {
+namespace {
+
+using namespace std::string_literals;
+
+// The table of remembered closed flows (resuming after an idle timeout): bounded by
+// max_saved_flows, oldest forgotten first, either direction found, budget given back.
+class Resume {
+public:
+    explicit Resume(std::size_t max_saved) : table_{config(max_saved), sink_, budget_, stats_} {}
+
+    /// `data` from 10.0.0.1:port to 10.0.0.2:80 (or back when !from_client) at sequence `seq`.
+    void send(std::uint16_t port, bool from_client, std::uint32_t seq, const std::string& data) {
+        DecodedPacket p;
+        p.src = ip(from_client ? "10.0.0.1" : "10.0.0.2");
+        p.dst = ip(from_client ? "10.0.0.2" : "10.0.0.1");
+        p.sport = from_client ? port : 80;
+        p.dport = from_client ? 80 : port;
+        p.seq = seq;
+        p.flags = psh | ack;
+        p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(data.data()), data.size()};
+        p.claimed_len = static_cast<std::uint32_t>(data.size());
+        table_.on_packet(p, now_, 60, 60);
+    }
+    /// Lets every open connection time out (each direction with data is remembered).
+    void idle() {
+        now_.ns += 10 * kNsPerSec;
+        table_.expire(now_);
+    }
+    static std::string client(std::uint16_t port) { return "10.0.0.1." + std::to_string(port) + "-10.0.0.2.80"; }
+    static std::string server(std::uint16_t port) { return "10.0.0.2.80-10.0.0.1." + std::to_string(port); }
+
+    FlowTable& table() { return table_; }
+    MemorySink& sink() { return sink_; }
+    MemoryBudget& budget() { return budget_; }
+    Stats& stats() { return stats_; }
+
+private:
+    static FlowTableConfig config(std::size_t max_saved) {
+        FlowTableConfig c;
+        c.idle_timeout_ns = kNsPerSec;
+        c.max_saved_flows = max_saved;
+        return c;
+    }
+    MemorySink sink_;
+    Stats stats_;
+    MemoryBudget budget_{256 << 20};
+    FlowTable table_;
+    Timestamp now_{1'600'000'000LL * kNsPerSec};
+};
+
+TEST(FlowTableResume, TheMostRecentlyClosedFlowsAreRememberedUpToTheCap) {
+    Resume r{300};
+    for (std::uint16_t port = 1; port <= 1000; ++port) r.send(port, true, 7, "a");
+    r.idle();   // closed in order of activity: ports 701..1000 are the ones remembered
+    for (std::uint16_t port = 1; port <= 1000; ++port) r.send(port, true, 8, "b");
+    r.table().close_all();
+    const auto files = r.sink().all();
+    for (std::uint16_t port = 1; port <= 1000; ++port) {
+        if (port > 700) {
+            EXPECT_EQ(files.at(Resume::client(port)), "ab") << port;
+            EXPECT_EQ(files.count(Resume::client(port) + "c1"), 0u) << port;
+        } else {
+            EXPECT_EQ(files.at(Resume::client(port)), "a") << port;
+            EXPECT_EQ(files.at(Resume::client(port) + "c1"), "b") << port;
+        }
+    }
+}
+
+TEST(FlowTableResume, ARestoredFlowRememberedAgainIsTheNewest) {
+    Resume r{3};
+    for (std::uint16_t port = 1; port <= 3; ++port) r.send(port, true, 7, "a");
+    r.idle();                  // remembered, oldest first: 1 2 3
+    r.send(1, true, 8, "b");   // restores 1
+    r.idle();                  // 2 3 1
+    r.send(4, true, 7, "a");
+    r.idle();                  // 3 1 4: 2 forgotten
+    for (std::uint16_t port = 1; port <= 4; ++port) r.send(port, true, 9, "c");
+    r.table().close_all();
+    const auto files = r.sink().all();
+    EXPECT_EQ(files.at(Resume::client(1)), "abc");
+    EXPECT_EQ(files.at(Resume::client(2)), "a");
+    EXPECT_EQ(files.at(Resume::client(2) + "c1"), "c");
+    EXPECT_EQ(files.at(Resume::client(3)), "a\0c"s);
+    EXPECT_EQ(files.at(Resume::client(4)), "a\0c"s);
+}
+
+TEST(FlowTableResume, EitherRememberedDirectionBringsTheConnectionBackWithoutStartingNewOnes) {
+    Resume r{8192};
+    r.send(1, true, 7, "request");     // only the client's direction has data
+    r.send(2, false, 7, "response");   // only the server's
+    r.idle();
+    r.table().set_start_new_flows(false);
+    r.send(1, false, 100, "late response");   // the other direction of a remembered connection
+    r.send(2, true, 100, "late request");
+    r.send(3, true, 7, "never seen");
+    r.table().close_all();
+    const auto files = r.sink().all();
+    EXPECT_EQ(files.at(Resume::server(1)), "late response");
+    EXPECT_EQ(files.at(Resume::client(2)), "late request");
+    EXPECT_EQ(files.count(Resume::client(3)), 0u);
+    EXPECT_EQ(r.stats().get(Counter::packets_ignored_resume), 1u);
+}
+
+TEST(FlowTableResume, NoFlowIsRememberedWhenTheCapIsZero) {
+    Resume r{0};
+    r.send(1, true, 7, "a");
+    r.idle();
+    EXPECT_EQ(r.budget().used(), 0u) << "nothing remembered, nothing charged";
+    r.send(1, true, 8, "b");
+    r.table().close_all();
+    EXPECT_EQ(r.sink().all().at(Resume::client(1)), "a");
+    EXPECT_EQ(r.sink().all().at(Resume::client(1) + "c1"), "b");
+}
+
+TEST(FlowTableResume, RememberedFlowsAreChargedAndForgottenUnderMemoryPressure) {
+    Resume r{100};
+    for (std::uint16_t port = 1; port <= 250; ++port) r.send(port, true, 7, "a");
+    r.idle();
+    const std::size_t full = r.budget().used();
+    EXPECT_GT(full, 0u) << "100 remembered flows are charged";
+    for (std::uint16_t port = 1; port <= 50; ++port) r.send(port + 200, true, 8, "b");   // restore 50
+    r.idle();                                                                            // remember them again
+    EXPECT_EQ(r.budget().used(), full) << "still 100 remembered";
+    r.budget().set_limit(full / 2);
+    r.table().relieve_memory();   // the oldest are forgotten until under the limit
+    EXPECT_LE(r.budget().used(), full / 2);
+    r.budget().set_limit(256 << 20);
+    for (std::uint16_t port = 151; port <= 250; ++port) r.send(port, true, 9, "c");
+    r.table().close_all();
+    const auto files = r.sink().all();
+    // Forgotten oldest first: 151..200 (remembered once) went before 201..250 (remembered again).
+    for (std::uint16_t port = 151; port <= 200; ++port) EXPECT_EQ(files.at(Resume::client(port) + "c1"), "c") << port;
+    for (std::uint16_t port = 201; port <= 250; ++port) EXPECT_EQ(files.at(Resume::client(port)), "abc") << port;
+}
+
+TEST(FlowTableResume, DestroyingTheTableReleasesTheRememberedFlows) {
+    MemoryBudget budget{1 << 20};
+    Stats stats;
+    MemorySink sink;
+    {
+        FlowTableConfig cfg;
+        cfg.max_saved_flows = 10;
+        FlowTable table{cfg, sink, budget, stats};
+        const std::string d = "x";
+        for (std::uint16_t port = 1; port <= 40; ++port) {
+            DecodedPacket p;
+            p.src = ip("10.0.0.1");
+            p.dst = ip("10.0.0.2");
+            p.sport = port;
+            p.dport = 80;
+            p.seq = 1;
+            p.flags = psh | ack;
+            p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(d.data()), 1};
+            p.claimed_len = 1;
+            table.on_packet(p, Timestamp{port}, 60, 60);
+            if (port % 7 == 0) table.close_all();
+        }
+        table.close_all();
+        EXPECT_GT(budget.used(), 0u);
+    }
+    EXPECT_EQ(budget.used(), 0u);
+}
+
+}  // namespace
+}  // namespace tcpflow
