@@ -58,6 +58,7 @@ struct FileSink::Impl {
         Timestamp first_seen;
         bool failed = false;
         bool used = false;
+        bool bulk = false;          // its buffer filled up: give it a full-size one each time
         bool announced = false;     // on_file_opened was called
         bool index_dirty = false;   // .findx may be out of offset order
         std::uint64_t last_index_off = 0;
@@ -85,7 +86,10 @@ struct FileSink::Impl {
     Impl(FileSinkConfig c, Stats& s, FileClosedFn cb) : config{std::move(c)}, stats{&s}, on_closed{std::move(cb)} {
         if (config.max_fds <= 0) config.max_fds = default_max_fds();
         if (config.index_files) config.max_fds = std::max(2, config.max_fds / 2);
-        if (config.write_behind) wb = std::make_unique<WriteBehind>(64, 8u << 20);
+        if (config.write_behind) {
+            wb = std::make_unique<WriteBehind>(64, 8u << 20);
+            wb->recycle_buffers_of(config.buffer_bytes);
+        }
     }
 
     /// Waits for the I/O thread; its failed writes are counted here.
@@ -228,7 +232,8 @@ struct FileSink::Impl {
         j.file = s.file;
         j.fd = s.fd;
         if (!s.buf.empty()) {
-            j.data = std::move(s.buf);   // no copy: the I/O thread frees it after the write
+            if (s.buf.size() >= config.buffer_bytes / 2) s.bulk = true;
+            j.data = std::move(s.buf);   // no copy: the I/O thread frees or recycles it after the write
             j.offset = s.buf_off;
             s.buf = {};
         }
@@ -390,6 +395,10 @@ struct FileSink::Impl {
             return;
         }
         // Grown as needed (small flows stay small); at most buffer_bytes are kept before a write.
+        if (wb && s.bulk && s.buf.capacity() == 0) {
+            s.buf = wb->take_buffer();
+            s.buf.reserve(config.buffer_bytes);
+        }
         s.buf_off = off;
         s.buf.assign(d.begin(), d.end());
     }

@@ -11,6 +11,7 @@
 namespace tcpflow {
 
 namespace {
+constexpr std::size_t kMaxSpareBuffers = 32;
 constexpr std::size_t kJobOverhead = 256;   // counted against max_bytes for a job without data
 constexpr std::size_t kWakeJobs = 16;        // an idle I/O thread is woken for this many jobs
 constexpr std::size_t kWakeBytes = 256 << 10;   // or this many bytes
@@ -60,6 +61,14 @@ void WriteBehind::drain() {
     room_cv_.wait(lk, [&] { return queue_.empty() && busy_ == 0; });
 }
 
+std::vector<std::uint8_t> WriteBehind::take_buffer() {
+    const std::lock_guard lk{mu_};
+    if (spare_.empty()) return {};
+    std::vector<std::uint8_t> b = std::move(spare_.back());
+    spare_.pop_back();
+    return b;
+}
+
 void WriteBehind::run() {
     std::deque<Job> batch;
     std::unique_lock lk{mu_};
@@ -83,9 +92,19 @@ void WriteBehind::run() {
         lk.unlock();
         room_cv_.notify_all();   // the queue has room again
         for (Job& j : batch) execute(j);
-        batch.clear();   // frees the written buffers
         lk.lock();
         busy_ = 0;
+        // Full-size buffers go back to the caller (no allocator round trip between threads for
+        // every 16 KiB written); the rest are freed with the batch.
+        for (Job& j : batch) {
+            if (recycle_capacity_ && j.data.capacity() >= recycle_capacity_ && spare_.size() < kMaxSpareBuffers) {
+                j.data.clear();
+                spare_.push_back(std::move(j.data));
+            }
+        }
+        lk.unlock();
+        batch.clear();
+        lk.lock();
     }
 }
 

@@ -44,4 +44,49 @@ private:
     std::size_t pos_ = 0;
 };
 
+// The reads every packet makes are inline: a call per header field was a measurable share of
+// decoding.
+inline std::optional<std::uint8_t> ByteReader::u8() noexcept {
+    if (remaining() < 1) return std::nullopt;
+    return bytes_[pos_++];
+}
+
+inline std::optional<std::uint16_t> ByteReader::be16() noexcept {
+    if (remaining() < 2) return std::nullopt;
+    const auto v = static_cast<std::uint16_t>((bytes_[pos_] << 8) | bytes_[pos_ + 1]);
+    pos_ += 2;
+    return v;
+}
+
+inline std::optional<std::uint32_t> ByteReader::be32() noexcept {
+    if (remaining() < 4) return std::nullopt;
+    const std::uint32_t v = (std::uint32_t{bytes_[pos_]} << 24) | (std::uint32_t{bytes_[pos_ + 1]} << 16) |
+                            (std::uint32_t{bytes_[pos_ + 2]} << 8) | std::uint32_t{bytes_[pos_ + 3]};
+    pos_ += 4;
+    return v;
+}
+
+inline std::optional<Bytes> ByteReader::take(std::size_t n) noexcept {
+    if (remaining() < n) return std::nullopt;
+    Bytes out = bytes_.subspan(pos_, n);
+    pos_ += n;
+    return out;
+}
+
+inline bool ByteReader::skip(std::size_t n) noexcept {
+    if (remaining() < n) return false;
+    pos_ += n;
+    return true;
+}
+
+inline std::optional<std::uint8_t> ByteReader::peek_u8(std::size_t offset) const noexcept {
+    if (offset >= bytes_.size()) return std::nullopt;
+    return bytes_[offset];
+}
+
+inline std::optional<std::uint16_t> ByteReader::peek_be16(std::size_t offset) const noexcept {
+    if (offset > bytes_.size() || bytes_.size() - offset < 2) return std::nullopt;
+    return static_cast<std::uint16_t>((bytes_[offset] << 8) | bytes_[offset + 1]);
+}
+
 }  // namespace tcpflow

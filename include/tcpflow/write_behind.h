@@ -48,6 +48,10 @@ public:
     void push(Job&& job);
     /// Returns once every job pushed so far has run.
     void drain();
+    /// Written buffers with at least this capacity are kept (a few) for take_buffer(); 0 = none.
+    void recycle_buffers_of(std::size_t capacity) noexcept { recycle_capacity_ = capacity; }
+    /// An empty buffer: a recycled one when there is one, else a new one.
+    std::vector<std::uint8_t> take_buffer();
 
     /// Failed writes so far (each file's first failure also printed once to stderr).
     [[nodiscard]] std::uint64_t errors() const noexcept { return errors_.load(std::memory_order_relaxed); }
@@ -66,6 +70,8 @@ private:
     bool stop_ = false;
     bool idle_ = false;                 // the I/O thread waits for a wake-up
     std::atomic<std::uint64_t> errors_{0};
+    std::size_t recycle_capacity_ = 0;
+    std::vector<std::vector<std::uint8_t>> spare_;   // written buffers kept for reuse
     std::thread thread_;
 };
 
