@@ -79,7 +79,7 @@ struct FileSink::Impl {
     bool errors = false;
     static constexpr std::size_t kMaxRememberedNames = 65536;
     std::unordered_map<std::string, unsigned> next_count;   // taken name -> next count to try
-    // Write-behind (config.write_behind): at most 64 jobs and 8 MiB waiting for the I/O thread.
+    // Write-behind (config.write_behind): at most 64 jobs and 4 MiB waiting for the I/O thread.
     std::unique_ptr<WriteBehind> wb;
     std::uint64_t wb_errors_counted = 0;
 
@@ -87,7 +87,7 @@ struct FileSink::Impl {
         if (config.max_fds <= 0) config.max_fds = default_max_fds();
         if (config.index_files) config.max_fds = std::max(2, config.max_fds / 2);
         if (config.write_behind) {
-            wb = std::make_unique<WriteBehind>(64, 8u << 20);
+            wb = std::make_unique<WriteBehind>(64, 4u << 20);
             wb->recycle_buffers_of(config.buffer_bytes);
         }
     }
