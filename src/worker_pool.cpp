@@ -1,5 +1,9 @@
 #include "tcpflow/worker_pool.h"
 
+#include <pthread.h>
+
+#include <csignal>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -119,7 +123,14 @@ WorkerPool::WorkerPool(unsigned n, std::size_t memory_per_worker, const ShardFac
         impl_->workers.push_back(std::make_unique<Impl::Worker>(memory_per_worker));
         make(impl_->workers.back()->shard, i);
     }
-    for (auto& w : impl_->workers) w->thread = std::thread([wp = w.get()] { Impl::run(*wp); });
+    for (auto& w : impl_->workers)
+        w->thread = std::thread([wp = w.get()] {
+            // Stop signals go to the reading thread (they must interrupt a blocking read of -r -).
+            sigset_t all;
+            sigfillset(&all);
+            pthread_sigmask(SIG_BLOCK, &all, nullptr);
+            Impl::run(*wp);
+        });
 }
 
 WorkerPool::~WorkerPool() { finish(); }

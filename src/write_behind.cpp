@@ -2,7 +2,10 @@
 #include "tcpflow/write_behind.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cerrno>
 #include <cstdio>
@@ -70,6 +73,10 @@ std::vector<std::uint8_t> WriteBehind::take_buffer() {
 }
 
 void WriteBehind::run() {
+    // Stop signals go to the reading thread (they must interrupt a blocking read of -r -).
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
     std::deque<Job> batch;
     std::unique_lock lk{mu_};
     for (;;) {

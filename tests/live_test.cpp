@@ -366,6 +366,13 @@ TEST(Live, ConversationIsWrittenAsItHappensAndCtrlCSavesEverything) {
     EXPECT_EQ(rc, 0) << err;
     EXPECT_NE(err.find("terminating orderly"), std::string::npos) << err;
     EXPECT_NE(err.find("dropped by kernel"), std::string::npos) << err;
+    // On a machine busy with other work the kernel may drop packets before tcpflow sees them
+    // (it says how many); then no capture tool can write every byte, and there is nothing to compare.
+    if (const auto at = err.find(" dropped by kernel"); at != std::string::npos) {
+        const auto start = err.rfind(' ', at - 1);
+        const long dropped = std::strtol(err.c_str() + (start == std::string::npos ? 0 : start + 1), nullptr, 10);
+        if (dropped > 0) GTEST_SKIP() << "the kernel dropped " << dropped << " packets (machine under load): " << err;
+    }
 
     expect_same(out / flow_name(c.client_port, c.server_port), c.client_sent);
     expect_same(out / flow_name(c.server_port, c.client_port), c.server_sent);   // 64 KiB segments not cut
@@ -587,6 +594,40 @@ TEST(Pipeline, WriterKilledMidRecordSavesEveryFlowAndExits1) {
     EXPECT_NE(err.find("truncated"), std::string::npos) << err;
     expect_same(out / "010.000.000.001.01234-010.000.000.002.00110", to_server);
     expect_same(out / "010.000.000.002.00110-010.000.000.001.01234", to_client.substr(0, to_client.size() - 1400));
+}
+
+// The writer keeps the pipe open; a stop signal must end tcpflow's blocking read of standard
+// input (it must reach the reading thread, not the I/O or worker threads) and save everything.
+TEST(Pipeline, StopSignalEndsABlockingReadOfStdin) {
+    for (const std::vector<std::string>& extra : {std::vector<std::string>{}, std::vector<std::string>{"-j", "2"}}) {
+        TempDir tmp, out;
+        std::string to_server, to_client;
+        const std::string pcap = small_capture(tmp, to_server, to_client);
+        int p[2];
+        ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+        std::vector<std::string> args{"-r", "-", "-o", out.path()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        Spawned tf(tcpflow_argv(args), SpawnOptions{p[0], -1, {}, std::nullopt});
+        close(p[0]);
+        ASSERT_EQ(write(p[1], pcap.data(), pcap.size()), static_cast<ssize_t>(pcap.size()));
+        // Wait until tcpflow's reading thread (the thread-group leader) blocks in read(0, ...)
+        // again: everything written so far has been read, and the signal handlers are in place.
+        const std::string c = out / "010.000.000.001.01234-010.000.000.002.00110";
+        const std::string s = out / "010.000.000.002.00110-010.000.000.001.01234";
+        const std::string syscall_file = "/proc/" + std::to_string(tf.pid()) + "/syscall";
+        const auto deadline = Clock::now() + milliseconds(10000);
+        bool blocked = false;
+        while (Clock::now() < deadline && !blocked) {
+            blocked = read_file(syscall_file).rfind("0 0x0 ", 0) == 0 && (!extra.empty() || (fs::exists(c) && fs::exists(s)));
+            if (!blocked) std::this_thread::sleep_for(milliseconds(5));   // polling, not timing
+        }
+        ASSERT_TRUE(blocked) << "tcpflow never waited for more input: " << tf.err();
+        tf.signal(SIGTERM);
+        EXPECT_EQ(tf.wait(milliseconds(3000)), 0) << (extra.empty() ? "" : "-j 2: ") << tf.err();
+        close(p[1]);
+        expect_same(c, to_server);
+        expect_same(s, to_client);
+    }
 }
 
 TEST(Pipeline, RealTcpdumpStoppedFirst) {
