@@ -35,6 +35,8 @@ WriteBehind::~WriteBehind() {
 
 void WriteBehind::push(Job&& job) {
     const std::size_t cost = job.data.size() + kJobOverhead;
+    if (job.file) job.file->pending.fetch_add(1, std::memory_order_relaxed);
+    outstanding_.fetch_add(1, std::memory_order_relaxed);
     std::unique_lock lk{mu_};
     const auto room = [&] { return queue_.size() < max_jobs_ && (queued_bytes_ == 0 || queued_bytes_ + cost <= max_bytes_); };
     if (!room()) {
@@ -98,7 +100,12 @@ void WriteBehind::run() {
         queued_bytes_ -= bytes;
         lk.unlock();
         room_cv_.notify_all();   // the queue has room again
-        for (Job& j : batch) execute(j);
+        for (Job& j : batch) {
+            execute(j);
+            // Release: a caller that sees pending == 0 also sees this job's effects done.
+            if (j.file) j.file->pending.fetch_sub(1, std::memory_order_release);
+            outstanding_.fetch_sub(1, std::memory_order_relaxed);
+        }
         lk.lock();
         busy_ = 0;
         // Full-size buffers go back to the caller (no allocator round trip between threads for

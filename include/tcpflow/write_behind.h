@@ -25,6 +25,7 @@ namespace tcpflow {
 struct WrittenFile {
     std::string path;
     std::atomic<bool> failed{false};
+    std::atomic<std::uint32_t> pending{0};   ///< its jobs pushed and not yet run
 };
 
 class WriteBehind {
@@ -53,6 +54,12 @@ public:
     /// An empty buffer: a recycled one when there is one, else a new one.
     std::vector<std::uint8_t> take_buffer();
 
+    /// True when at least `jobs` jobs are pushed and not yet run: the I/O thread is the slower
+    /// one, and the caller may write a file with no pending jobs itself.
+    [[nodiscard]] bool behind(std::size_t jobs) const noexcept {
+        return outstanding_.load(std::memory_order_relaxed) >= jobs;
+    }
+
     /// Failed writes so far (each file's first failure also printed once to stderr).
     [[nodiscard]] std::uint64_t errors() const noexcept { return errors_.load(std::memory_order_relaxed); }
 
@@ -70,6 +77,7 @@ private:
     bool stop_ = false;
     bool idle_ = false;                 // the I/O thread waits for a wake-up
     std::atomic<std::uint64_t> errors_{0};
+    std::atomic<std::size_t> outstanding_{0};   // pushed and not yet run
     std::size_t recycle_capacity_ = 0;
     std::vector<std::vector<std::uint8_t>> spare_;   // written buffers kept for reuse
     std::thread thread_;
