@@ -207,7 +207,10 @@ struct FileSink::Impl {
     [[nodiscard]] bool write_here(const Slot& s) const {
         return wb->behind(kHelpBacklog) && s.file && s.file->pending.load(std::memory_order_acquire) == 0;
     }
-    static constexpr std::size_t kHelpBacklog = 16;
+    // Well above the I/O thread's wake-up batch (16) and below the queue's 64 jobs: lower, and
+    // this thread writes nearly everything while the I/O thread waits for a batch (measured on
+    // the bulk capture: 8 gave 1.2 s, 16 0.75 s, 48 0.62 s, never 0.67 s).
+    static constexpr std::size_t kHelpBacklog = 48;
 
     void write_at(Slot& s, const std::uint8_t* p, std::size_t n, std::uint64_t off) {
         if (!ensure_open(s)) return;
