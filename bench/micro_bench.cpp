@@ -174,7 +174,6 @@ BENCHMARK(BM_FlowTableData)->Arg(10)->Arg(1000)->Arg(10000)->Arg(100000);
 // ---- Decoder ----------------------------------------------------------------------------------
 
 void decode(benchmark::State& state, const test::Frame& frame) {
-#ifdef TCPFLOW_BENCH_HAVE_DECODER
     MemoryBudget budget{kNoLimit};
     Stats stats;
     Decoder decoder{DecoderLimits{}, budget, stats};
@@ -190,12 +189,6 @@ void decode(benchmark::State& state, const test::Frame& frame) {
     }
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * frame.size()));
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
-#else
-    (void)frame;
-    state.SkipWithError("decoder not built in this tree (src/decoder.cpp is a stub)");
-    for (auto _ : state) {
-    }
-#endif
 }
 
 test::TcpSpec data_segment(const char* src, const char* dst) {
