@@ -226,18 +226,25 @@ ReportWriter::ReportWriter(std::ostream& out, ReportRunInfo info)
     write_header();
 }
 
-ReportWriter::ReportWriter(std::unique_ptr<std::ofstream> file, ReportRunInfo info)
-    : file_{std::move(file)}, out_{*file_}, info_{std::move(info)}, started_{std::chrono::steady_clock::now()} {
+ReportWriter::ReportWriter(std::unique_ptr<std::ofstream> file, ReportRunInfo info, std::unique_ptr<char[]> buffer)
+    : file_buffer_{std::move(buffer)}, file_{std::move(file)}, out_{*file_}, info_{std::move(info)},
+      started_{std::chrono::steady_clock::now()} {
     write_header();
 }
 
 std::unique_ptr<ReportWriter> ReportWriter::open(const std::string& path, ReportRunInfo info, std::string& error) {
-    auto file = std::make_unique<std::ofstream>(path, std::ios::out | std::ios::trunc | std::ios::binary);
+    // 256 KiB blocks: one write per about 500 flows instead of per 18 (the default 8 KiB).
+    constexpr std::size_t kBufferBytes = 256 * 1024;
+    auto buffer = std::make_unique<char[]>(kBufferBytes);
+    auto file = std::make_unique<std::ofstream>();
+    file->rdbuf()->pubsetbuf(buffer.get(), kBufferBytes);   // before open, or libstdc++ ignores it
+    file->open(path, std::ios::out | std::ios::trunc | std::ios::binary);
     if (!file->is_open()) {
         error = "cannot open report file " + path;
         return nullptr;
     }
-    return std::unique_ptr<ReportWriter>(new ReportWriter(std::move(file), std::move(info)));
+    auto w = std::unique_ptr<ReportWriter>(new ReportWriter(std::move(file), std::move(info), std::move(buffer)));
+    return w;
 }
 
 ReportWriter::~ReportWriter() {

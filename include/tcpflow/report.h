@@ -113,9 +113,10 @@ public:
     [[nodiscard]] static std::string iso_time_usec(Timestamp ts);
 
 private:
-    ReportWriter(std::unique_ptr<std::ofstream> file, ReportRunInfo info);
+    ReportWriter(std::unique_ptr<std::ofstream> file, ReportRunInfo info, std::unique_ptr<char[]> buffer);
     void write_header();
 
+    std::unique_ptr<char[]> file_buffer_;   // the file's stream buffer (outlives file_)
     std::unique_ptr<std::ofstream> file_;
     std::ostream& out_;
     ReportRunInfo info_;
