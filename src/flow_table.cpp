@@ -87,6 +87,24 @@ ConnKey make_key(const DecodedPacket& p, int& dir) {
     return k;
 }
 
+/// Open addressing with linear probing: empties slot `i` of `slots` (a power-of-two table) by
+/// backward-shift deletion, moving later entries of the probe run back so that every lookup still
+/// finds them (no tombstones). `empty(slot)` tells a free slot, `hash(slot)` an entry's hash.
+template <class Slot, class Empty, class Hash>
+void erase_slot(std::vector<Slot>& slots, std::size_t i, Empty empty, Hash hash) noexcept {
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t j = (i + 1) & mask; !empty(slots[j]); j = (j + 1) & mask) {
+        const std::size_t home = hash(slots[j]) & mask;
+        // Move j back to the hole at i unless its home lies cyclically in (i, j].
+        const bool stays = (i < j) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            slots[i] = slots[j];
+            i = j;
+        }
+    }
+    slots[i] = Slot{};
+}
+
 constexpr std::size_t kConnectionCharge = 1024;   // connection + two flows, approximately
 constexpr std::size_t kSavedCharge = 256;
 constexpr std::uint64_t kMaxShiftCopy = 64ull << 20;   // per flow: bytes moved to place data in front
@@ -212,16 +230,7 @@ struct FlowTable::Impl {
         void erase(const Connection* c) noexcept {
             std::size_t i = c->hash & mask();
             while (slots_[i].conn != c) i = (i + 1) & mask();
-            for (std::size_t j = (i + 1) & mask(); slots_[j].conn; j = (j + 1) & mask()) {
-                const std::size_t home = slots_[j].hash & mask();
-                // Move j back to the hole at i unless its home lies cyclically in (i, j].
-                const bool stays = (i < j) ? (home > i && home <= j) : (home > i || home <= j);
-                if (!stays) {
-                    slots_[i] = slots_[j];
-                    i = j;
-                }
-            }
-            slots_[i] = Slot{};
+            erase_slot(slots_, i, [](const Slot& x) { return x.conn == nullptr; }, [](const Slot& x) { return x.hash; });
             --count_;
         }
         [[nodiscard]] std::size_t size() const noexcept { return count_; }
@@ -330,16 +339,8 @@ struct FlowTable::Impl {
             Entry& e = pool_[slot];
             std::size_t i = e.hash & mask();
             while (index_[i].slot != slot) i = (i + 1) & mask();
-            for (std::size_t j = (i + 1) & mask(); index_[j].slot != kNone; j = (j + 1) & mask()) {
-                const std::size_t home = index_[j].hash & mask();
-                // Move j back to the hole at i unless its home lies cyclically in (i, j].
-                const bool stays = (i < j) ? (home > i && home <= j) : (home > i || home <= j);
-                if (!stays) {
-                    index_[i] = index_[j];
-                    i = j;
-                }
-            }
-            index_[i] = IndexSlot{};
+            erase_slot(index_, i, [](const IndexSlot& x) { return x.slot == kNone; },
+                       [](const IndexSlot& x) { return x.hash; });
             unlink(slot);
             e.next = free_;
             free_ = slot;
