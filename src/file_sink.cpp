@@ -127,20 +127,28 @@ struct FileSink::Impl {
         lru_tail = &s;
     }
 
+    /// Takes the slot's open descriptor out of the books (LRU list, count) and returns it; the
+    /// caller closes it.
+    int take_fd(Slot& s) noexcept {
+        lru_unlink(s);
+        const int fd = s.fd;
+        s.fd = -1;
+        --open_count;
+        return fd;
+    }
+
     void close_fd(Slot& s) {
         if (s.fd < 0) return;
-        lru_unlink(s);
+        const int fd = take_fd(s);
         if (wb) {
             WriteBehind::Job j;
             j.file = s.file;
-            j.fd = s.fd;
+            j.fd = fd;
             j.close = true;
             wb->push(std::move(j));
         } else {
-            ::close(s.fd);
+            ::close(fd);
         }
-        s.fd = -1;
-        --open_count;
     }
 
     void fail(Slot& s, const std::string& what, int err) {
@@ -228,32 +236,22 @@ struct FileSink::Impl {
     }
 
     /// Hands the buffered bytes to the file; `close_after` also sets the mtime and closes it.
+    /// In line, or as one job for the I/O thread (write-behind).
     void flush_slot(Slot& s, bool close_after = false) {
-        if (!wb) {
-            if (!s.buf.empty()) write_at(s, s.buf.data(), s.buf.size(), s.buf_off);
-            s.buf.clear();
-            return;
-        }
         if (s.buf.empty() && !close_after) return;
-        if (!s.buf.empty() && !ensure_open(s)) {
-            s.buf.clear();
-            if (!close_after) return;
+        if (!s.buf.empty()) {
+            if (s.buf.size() >= config.buffer_bytes / 2) s.bulk = true;
+            if (!ensure_open(s)) s.buf.clear();
         }
-        if (write_here(s)) {
+        if (!wb || write_here(s)) {
             if (!s.buf.empty()) {
-                if (s.buf.size() >= config.buffer_bytes / 2) s.bulk = true;
                 int err = 0;
                 if (!write_all_at(s.fd, s.buf.data(), s.buf.size(), s.buf_off, err)) fail(s, "cannot write", err);
                 s.buf.clear();   // keeps its capacity for the next bytes
             }
             if (close_after) {
                 set_mtime(s);
-                if (s.fd >= 0) {
-                    lru_unlink(s);
-                    ::close(s.fd);
-                    s.fd = -1;
-                    --open_count;
-                }
+                if (s.fd >= 0) ::close(take_fd(s));
             }
             return;
         }
@@ -261,20 +259,15 @@ struct FileSink::Impl {
         j.file = s.file;
         j.fd = s.fd;
         if (!s.buf.empty()) {
-            if (s.buf.size() >= config.buffer_bytes / 2) s.bulk = true;
             j.data = std::move(s.buf);   // no copy: the I/O thread frees or recycles it after the write
             j.offset = s.buf_off;
             s.buf = {};
         }
         if (close_after) {
             j.set_times = !failed(s);
-            j.times[0] = j.times[1] = {static_cast<time_t>(s.first_seen.seconds()), static_cast<long>(s.first_seen.subsec_ns())};
+            j.times[0] = j.times[1] = mtime_of(s);
             j.close = s.fd >= 0;
-            if (s.fd >= 0) {
-                lru_unlink(s);
-                s.fd = -1;
-                --open_count;
-            }
+            if (j.close) take_fd(s);
         }
         if (j.data.empty() && !j.set_times && !j.close) return;
         wb->push(std::move(j));
@@ -496,25 +489,20 @@ struct FileSink::Impl {
             return;
         }
         Slot& s = slot(info);
-        if (wb) {
-            // One job writes what is left, sets the mtime and closes the file.
-            flush_slot(s, true);
-            if (config.index_files) fix_index(s, 0);
-            finish_close(info, s, sum);
-            return;
-        }
-        flush_slot(s);
+        // What is left is written, the mtime set and the file closed (with write-behind: as one job).
+        flush_slot(s, true);
         if (config.index_files) fix_index(s, 0);
-        set_mtime(s);
-        close_fd(s);
         finish_close(info, s, sum);
     }
 
     /// The file's mtime: the direction's first packet (1.6.1).
+    static timespec mtime_of(const Slot& s) noexcept {
+        return {static_cast<time_t>(s.first_seen.seconds()), static_cast<long>(s.first_seen.subsec_ns())};
+    }
+
     void set_mtime(Slot& s) {
         if (failed(s)) return;
-        const timespec times[2] = {{static_cast<time_t>(s.first_seen.seconds()), static_cast<long>(s.first_seen.subsec_ns())},
-                                   {static_cast<time_t>(s.first_seen.seconds()), static_cast<long>(s.first_seen.subsec_ns())}};
+        const timespec times[2] = {mtime_of(s), mtime_of(s)};
         if (s.fd >= 0) {
             ::futimens(s.fd, times);
         } else {
