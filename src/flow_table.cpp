@@ -87,14 +87,34 @@ ConnKey make_key(const DecodedPacket& p, int& dir) {
     return k;
 }
 
-/// Open addressing with linear probing: empties slot `i` of `slots` (a power-of-two table) by
-/// backward-shift deletion, moving later entries of the probe run back so that every lookup still
-/// finds them (no tombstones). `empty(slot)` tells a free slot, `hash(slot)` an entry's hash.
-template <class Slot, class Empty, class Hash>
-void erase_slot(std::vector<Slot>& slots, std::size_t i, Empty empty, Hash hash) noexcept {
+// Open addressing with linear probing over a power-of-two vector of slots, shared by the two
+// indexes below. A Slot is empty when default-constructed and has `hash` and `empty()`.
+
+/// Puts `x` in the first free slot from its home.
+template <class Slot>
+void place_slot(std::vector<Slot>& slots, const Slot& x) noexcept {
     const std::size_t mask = slots.size() - 1;
-    for (std::size_t j = (i + 1) & mask; !empty(slots[j]); j = (j + 1) & mask) {
-        const std::size_t home = hash(slots[j]) & mask;
+    std::size_t i = x.hash & mask;
+    while (!slots[i].empty()) i = (i + 1) & mask;
+    slots[i] = x;
+}
+
+/// Moves every entry into a table of `size` slots.
+template <class Slot>
+void resize_slots(std::vector<Slot>& slots, std::size_t size) {
+    std::vector<Slot> old(size);
+    old.swap(slots);
+    for (const Slot& x : old)
+        if (!x.empty()) place_slot(slots, x);
+}
+
+/// Empties slot `i` by backward-shift deletion: later entries of the probe run move back so that
+/// every lookup still finds them (no tombstones).
+template <class Slot>
+void erase_slot(std::vector<Slot>& slots, std::size_t i) noexcept {
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t j = (i + 1) & mask; !slots[j].empty(); j = (j + 1) & mask) {
+        const std::size_t home = slots[j].hash & mask;
         // Move j back to the hole at i unless its home lies cyclically in (i, j].
         const bool stays = (i < j) ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
@@ -218,19 +238,19 @@ struct FlowTable::Impl {
     public:
         ConnIndex() : slots_(1024) {}
         [[nodiscard]] Connection* find(const ConnKey& k, std::uint64_t h) const noexcept {
-            for (std::size_t i = h & mask(); slots_[i].conn; i = (i + 1) & mask())
+            for (std::size_t i = h & mask(); !slots_[i].empty(); i = (i + 1) & mask())
                 if (slots_[i].hash == h && slots_[i].conn->key == k) return slots_[i].conn;
             return nullptr;
         }
         void insert(Connection* c) {
-            if ((count_ + 1) * 2 > slots_.size()) grow();
-            place(c);
+            if ((count_ + 1) * 2 > slots_.size()) resize_slots(slots_, slots_.size() * 2);
+            place_slot(slots_, Slot{c->hash, c});
             ++count_;
         }
         void erase(const Connection* c) noexcept {
             std::size_t i = c->hash & mask();
             while (slots_[i].conn != c) i = (i + 1) & mask();
-            erase_slot(slots_, i, [](const Slot& x) { return x.conn == nullptr; }, [](const Slot& x) { return x.hash; });
+            erase_slot(slots_, i);
             --count_;
         }
         [[nodiscard]] std::size_t size() const noexcept { return count_; }
@@ -239,19 +259,9 @@ struct FlowTable::Impl {
         struct Slot {
             std::uint64_t hash = 0;
             Connection* conn = nullptr;
+            [[nodiscard]] bool empty() const noexcept { return conn == nullptr; }
         };
         [[nodiscard]] std::size_t mask() const noexcept { return slots_.size() - 1; }
-        void place(Connection* c) noexcept {
-            std::size_t i = c->hash & mask();
-            while (slots_[i].conn) i = (i + 1) & mask();
-            slots_[i] = Slot{c->hash, c};
-        }
-        void grow() {
-            std::vector<Slot> old(slots_.size() * 2);
-            old.swap(slots_);
-            for (const auto& sl : old)
-                if (sl.conn) place(sl.conn);
-        }
         std::vector<Slot> slots_;
         std::size_t count_ = 0;
     };
@@ -293,7 +303,7 @@ struct FlowTable::Impl {
         /// The slot of (k, d), or kNone. `h` is ConnKeyHash of k.
         [[nodiscard]] std::uint32_t find(const ConnKey& k, int d, std::uint64_t h) const noexcept {
             if (count_ == 0) return kNone;
-            for (std::size_t i = h & mask(); index_[i].slot != kNone; i = (i + 1) & mask()) {
+            for (std::size_t i = h & mask(); !index_[i].empty(); i = (i + 1) & mask()) {
                 const IndexSlot& x = index_[i];
                 if (x.hash == h && x.dir == d && pool_[x.slot].conn == k) return x.slot;
             }
@@ -302,7 +312,7 @@ struct FlowTable::Impl {
         /// Whether either direction of k is remembered.
         [[nodiscard]] bool has_either(const ConnKey& k, std::uint64_t h) const noexcept {
             if (count_ == 0) return false;
-            for (std::size_t i = h & mask(); index_[i].slot != kNone; i = (i + 1) & mask())
+            for (std::size_t i = h & mask(); !index_[i].empty(); i = (i + 1) & mask())
                 if (index_[i].hash == h && pool_[index_[i].slot].conn == k) return true;
             return false;
         }
@@ -311,7 +321,8 @@ struct FlowTable::Impl {
         /// not be full. Its Saved still holds what a previous user of the slot left there: the
         /// caller assigns every field.
         std::uint32_t insert(const ConnKey& k, int d, std::uint64_t h) {
-            if ((std::size_t{count_} + 1) * 2 > index_.size()) grow_index();
+            if ((std::size_t{count_} + 1) * 2 > index_.size())
+                resize_slots(index_, std::max<std::size_t>(index_.size() * 2, 1024));
             std::uint32_t slot = free_;
             if (slot != kNone) {
                 free_ = pool_[slot].next;
@@ -324,7 +335,7 @@ struct FlowTable::Impl {
             e.hash = h;
             e.dir = d;
             link_back(slot);
-            place(IndexSlot{h, slot, d});
+            place_slot(index_, IndexSlot{h, slot, d});
             ++count_;
             return slot;
         }
@@ -339,8 +350,7 @@ struct FlowTable::Impl {
             Entry& e = pool_[slot];
             std::size_t i = e.hash & mask();
             while (index_[i].slot != slot) i = (i + 1) & mask();
-            erase_slot(index_, i, [](const IndexSlot& x) { return x.slot == kNone; },
-                       [](const IndexSlot& x) { return x.hash; });
+            erase_slot(index_, i);
             unlink(slot);
             e.next = free_;
             free_ = slot;
@@ -360,20 +370,10 @@ struct FlowTable::Impl {
             std::uint64_t hash = 0;
             std::uint32_t slot = kNone;          // kNone: empty
             int dir = 0;
+            [[nodiscard]] bool empty() const noexcept { return slot == kNone; }
         };
 
         [[nodiscard]] std::size_t mask() const noexcept { return index_.size() - 1; }
-        void place(IndexSlot x) noexcept {
-            std::size_t i = x.hash & mask();
-            while (index_[i].slot != kNone) i = (i + 1) & mask();
-            index_[i] = x;
-        }
-        void grow_index() {
-            std::vector<IndexSlot> old(std::max<std::size_t>(index_.size() * 2, 1024));
-            old.swap(index_);
-            for (const auto& x : old)
-                if (x.slot != kNone) place(x);
-        }
         void link_back(std::uint32_t slot) noexcept {
             Entry& e = pool_[slot];
             e.prev = tail_;
