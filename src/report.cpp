@@ -107,56 +107,53 @@ void append_iso_time_usec(std::string& out, Timestamp ts) {
     out.push_back('Z');
 }
 
-/// ` name='value'` with the value escaped.
-void attr(std::string& out, std::string_view name, std::string_view value) {
+/// ` name='...'` around what `value(out)` appends.
+template <class Append>
+void attr_with(std::string& out, std::string_view name, Append value) {
     out.push_back(' ');
     out += name;
     out += "='";
-    append_escaped(out, value);
+    value(out);
     out.push_back('\'');
+}
+
+/// ` name='value'` with the value escaped.
+void attr(std::string& out, std::string_view name, std::string_view value) {
+    attr_with(out, name, [&](std::string& o) { append_escaped(o, value); });
 }
 
 void attr(std::string& out, std::string_view name, std::uint64_t value) {
-    out.push_back(' ');
-    out += name;
-    out += "='";
-    text::append_uint(out, value);
-    out.push_back('\'');
+    attr_with(out, name, [&](std::string& o) { text::append_uint(o, value); });
 }
 
 void attr_address(std::string& out, std::string_view name, const IpAddress& a) {
-    out.push_back(' ');
-    out += name;
-    out += "='";
-    a.append_string(out);   // digits, dots and colons: nothing to escape
-    out.push_back('\'');
+    // digits, dots and colons: nothing to escape
+    attr_with(out, name, [&](std::string& o) { a.append_string(o); });
 }
 
 void attr_time(std::string& out, std::string_view name, Timestamp ts) {
-    out.push_back(' ');
-    out += name;
-    out += "='";
-    append_iso_time_usec(out, ts);
-    out.push_back('\'');
+    attr_with(out, name, [&](std::string& o) { append_iso_time_usec(o, ts); });
 }
 
 void attr_mac(std::string& out, std::string_view name, const std::array<std::uint8_t, 6>& m) {
-    out.push_back(' ');
-    out += name;
-    out += "='";
-    text::append_mac(out, m);
-    out.push_back('\'');
+    attr_with(out, name, [&](std::string& o) { text::append_mac(o, m); });
 }
 
-/// `<name>text</name>` with the text escaped (no indentation, no newline).
-void element(std::string& out, std::string_view name, std::string_view value) {
+/// `<name>...</name>` around what `value(out)` appends (no indentation, no newline).
+template <class Append>
+void element_with(std::string& out, std::string_view name, Append value) {
     out.push_back('<');
     out += name;
     out.push_back('>');
-    append_escaped(out, value);
+    value(out);
     out += "</";
     out += name;
     out.push_back('>');
+}
+
+/// `<name>text</name>` with the text escaped.
+void element(std::string& out, std::string_view name, std::string_view value) {
+    element_with(out, name, [&](std::string& o) { append_escaped(o, value); });
 }
 
 /// An indented element on a line of its own.
@@ -168,13 +165,8 @@ void element_line(std::string& out, std::string_view indent, std::string_view na
 
 void element_line(std::string& out, std::string_view indent, std::string_view name, std::uint64_t value) {
     out += indent;
-    out.push_back('<');
-    out += name;
-    out.push_back('>');
-    text::append_uint(out, value);
-    out += "</";
-    out += name;
-    out += ">\n";
+    element_with(out, name, [&](std::string& o) { text::append_uint(o, value); });
+    out.push_back('\n');
 }
 
 std::string seconds_text(const timeval& tv) {
@@ -374,9 +366,8 @@ void ReportWriter::add_flow(const FlowInfo& info, const FlowSummary& sum, const 
             attr(s, "file_offset", b.file_offset);
             s += "><fileobject>";
             element(s, "filename", b.filename);
-            s += "<filesize>";
-            text::append_uint(s, b.filesize);
-            s += "</filesize></fileobject></byte_run>\n";
+            element_with(s, "filesize", [&](std::string& o) { text::append_uint(o, b.filesize); });
+            s += "</fileobject></byte_run>\n";
         }
         s += "    </byte_runs>\n";
     }
