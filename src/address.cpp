@@ -3,8 +3,6 @@
 
 #include <arpa/inet.h>
 
-#include <cstdio>
-
 namespace tcpflow {
 
 IpAddress IpAddress::v4(Bytes four) noexcept {

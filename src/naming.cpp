@@ -2,10 +2,6 @@
 #include "tcpflow/naming.h"
 #include "tcpflow/text.h"
 
-#include <cinttypes>
-#include <cstdio>
-#include <ctime>
-
 namespace tcpflow {
 
 namespace {
