@@ -1,5 +1,6 @@
 #include "tcpflow/file_sink.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <system_error>
 #include <unordered_map>
 #include <vector>
@@ -45,6 +47,35 @@ int default_max_fds() {
     }
     return 1000;
 }
+
+/// The names this run may not create: those in the output folder when it started and those
+/// created since. A Bloom filter of fixed size (2 MiB, two probes): "no" is certain, "maybe" is
+/// checked the slow way (O_EXCL). A few hundred thousand names give a false "maybe" for well
+/// under 1 in 1,000 names; past millions it says "maybe" more often, never wrongly "no".
+class NameFilter {
+public:
+    void add(std::string_view name) {
+        if (bits_.empty()) bits_.assign(kWords, 0);
+        const auto [a, b] = probes(name);
+        bits_[a >> 6] |= std::uint64_t{1} << (a & 63);
+        bits_[b >> 6] |= std::uint64_t{1} << (b & 63);
+    }
+    [[nodiscard]] bool maybe_contains(std::string_view name) const noexcept {
+        if (bits_.empty()) return false;
+        const auto [a, b] = probes(name);
+        return (bits_[a >> 6] >> (a & 63) & 1) != 0 && (bits_[b >> 6] >> (b & 63) & 1) != 0;
+    }
+
+private:
+    static constexpr unsigned kBitsLog2 = 24;
+    static constexpr std::size_t kWords = (std::size_t{1} << kBitsLog2) / 64;
+    static std::pair<std::size_t, std::size_t> probes(std::string_view name) noexcept {
+        const std::uint64_t h = std::hash<std::string_view>{}(name);
+        const std::uint64_t g = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL;   // a second, mixed probe
+        return {static_cast<std::size_t>(h >> (64 - kBitsLog2)), static_cast<std::size_t>(g >> (64 - kBitsLog2))};
+    }
+    std::vector<std::uint64_t> bits_;
+};
 
 }  // namespace
 
@@ -82,14 +113,99 @@ struct FileSink::Impl {
     // Write-behind (config.write_behind): at most 64 jobs and 4 MiB waiting for the I/O thread.
     std::unique_ptr<WriteBehind> wb;
     std::uint64_t wb_errors_counted = 0;
+    // create_behind: names not to create on the I/O thread, and /dev/null, whose duplicates
+    // reserve descriptor numbers for the files it creates (-1: every file is created here).
+    NameFilter taken;
+    int reserve_fd = -1;
+    std::size_t created_behind = 0;
+    // Files whose create job may not have run yet, oldest first (jobs run in order).
+    std::deque<std::shared_ptr<WrittenFile>> creating;
+
+    /// Whether a queued create for `path` may not have run yet: then O_EXCL here would take the
+    /// name from under it. Only names in `taken` can be queued.
+    bool create_pending(const std::string& path) {
+        while (!creating.empty() && creating.front()->created.load(std::memory_order_acquire)) creating.pop_front();
+        return std::any_of(creating.begin(), creating.end(), [&](const auto& f) { return f->path == path; });
+    }
+    std::size_t prefix_size = 0;   // of prefix(): a name with a '/' after it is in a sub-folder
 
     Impl(FileSinkConfig c, Stats& s, FileClosedFn cb) : config{std::move(c)}, stats{&s}, on_closed{std::move(cb)} {
+        const bool default_fds = config.max_fds <= 0 || config.max_fds <= default_max_fds();
         if (config.max_fds <= 0) config.max_fds = default_max_fds();
         if (config.index_files) config.max_fds = std::max(2, config.max_fds / 2);
         if (config.write_behind) {
             wb = std::make_unique<WriteBehind>(64, 4u << 20);
             wb->recycle_buffers_of(config.buffer_bytes);
+            wb->set_owner(config.uid, config.gid);
+            // The I/O thread needs a descriptor of its own for a moment per create: only within
+            // the process limit's slack (default_max_fds leaves 24). -I reads its files back.
+            if (config.create_behind && default_fds && !config.index_files) start_create_behind();
         }
+    }
+
+    ~Impl() {
+        if (reserve_fd >= 0) ::close(reserve_fd);
+    }
+
+    std::string prefix() const {
+        return (config.outdir.empty() || config.outdir == ".") ? std::string{} : config.outdir + "/";
+    }
+
+    /// Every name now in the output folder goes into `taken` (a second run into the same folder
+    /// must write c1 names, as with O_EXCL).
+    void start_create_behind() {
+        reserve_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (reserve_fd < 0) return;
+        wb->on_missing_folder([uid = config.uid, gid = config.gid](const std::string& path) {
+            try {
+                make_parent_dirs(path, uid, gid);
+            } catch (const std::system_error&) {
+                // the create fails again and says why
+            }
+        });
+        const std::string pre = prefix();
+        prefix_size = pre.size();
+        if (DIR* d = ::opendir(pre.empty() ? "." : config.outdir.c_str())) {
+            std::string name = pre;
+            while (const dirent* e = ::readdir(d)) {
+                name.resize(pre.size());
+                name += e->d_name;
+                taken.add(name);
+            }
+            ::closedir(d);
+        }
+    }
+
+    /// With files created on the I/O thread, which needs a descriptor of its own for a moment:
+    /// the flow files' descriptors, counting those whose close is queued (still open), stay
+    /// within -f and a few more, inside the 24 that default_max_fds leaves below the limit.
+    [[nodiscard]] bool fds_to_spare() const noexcept {
+        constexpr std::size_t kQueuedCloses = 8;
+        return open_count + wb->closes_pending() < static_cast<std::size_t>(config.max_fds) + kQueuedCloses;
+    }
+
+    /// Reserves a descriptor number and queues the creation of `path` for the I/O thread, when
+    /// its name is surely free and the I/O thread keeps up. False: create it here.
+    bool queue_create(Slot& s, const std::string& path) {
+        if (reserve_fd < 0 || wb->behind(kHelpBacklog) || path.find('/', prefix_size) != std::string::npos ||
+            taken.maybe_contains(path))
+            return false;
+        while (open_count >= static_cast<std::size_t>(config.max_fds) && lru_head) close_fd(*lru_head);
+        if (!fds_to_spare()) return false;
+        const int fd = ::fcntl(reserve_fd, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) return false;   // out of descriptors: the O_EXCL path knows what to do
+        taken.add(path);
+        ++created_behind;
+        creating.push_back(s.file);
+        s.path = path;
+        s.file->path = path;
+        s.fd = fd;
+        WriteBehind::Job j;
+        j.file = s.file;
+        j.fd = fd;
+        j.create = true;
+        wb->push(std::move(j));
+        return true;
     }
 
     /// Waits for the I/O thread; its failed writes are counted here.
@@ -168,6 +284,7 @@ struct FileSink::Impl {
     /// Opens `flags` on the slot's path, closing least recently used files when descriptors run out.
     int open_path(Slot& s, int flags) {
         while (open_count >= static_cast<std::size_t>(config.max_fds) && lru_head) close_fd(*lru_head);
+        if (reserve_fd >= 0 && !fds_to_spare()) sync();   // let the queued closes run
         bool synced = false;
         for (;;) {
             const int fd = ::open(s.path.c_str(), flags | O_CLOEXEC, 0666);
@@ -197,6 +314,11 @@ struct FileSink::Impl {
             lru_unlink(s);
             lru_push(s);
             return true;
+        }
+        if (reserve_fd >= 0 && create_pending(s.path)) {
+            // Closed (-f), or closed and resumed, before the I/O thread made it: opening it here
+            // would make that O_EXCL fail.
+            sync();
         }
         s.fd = open_path(s, O_RDWR | O_CREAT);
         if (s.fd < 0) {
@@ -283,10 +405,10 @@ struct FileSink::Impl {
         s.index.clear();
     }
 
-    void make_parent_dirs(const std::string& path) {
+    static void make_parent_dirs(const std::string& path, int uid, int gid) {
         const auto slash = path.rfind('/');
         if (slash == std::string::npos || slash == 0) return;
-        make_dirs(path.substr(0, slash), config.uid, config.gid);
+        make_dirs(path.substr(0, slash), uid, gid);
     }
 
     void announce(Slot& s, bool created) {
@@ -350,7 +472,7 @@ struct FileSink::Impl {
         s.used = true;
         s.first_seen = info.name.first_seen;
         if (wb) s.file = std::make_shared<WrittenFile>();
-        const std::string prefix = (config.outdir.empty() || config.outdir == ".") ? "" : config.outdir + "/";
+        const std::string prefix = this->prefix();
         if (info.resumed && !info.path.empty()) {
             s.path = info.path;   // continue the same file
             if (s.file) s.file->path = s.path;
@@ -364,13 +486,22 @@ struct FileSink::Impl {
         const std::string first = prefix + config.name_template.expand(info.name, 0);
         const auto known = next_count.find(first);
         const unsigned start = known == next_count.end() ? 0 : known->second;
+        if (start == 0 && queue_create(s, first)) {
+            ++open_count;
+            max_open_seen = std::max(max_open_seen, open_count);
+            lru_push(s);
+            info.path = s.path;
+            announce(s, true);
+            return;
+        }
         for (unsigned count = start; count < kMaxTries; ++count) {
             s.path = count == 0 ? first : prefix + config.name_template.expand(info.name, count);
+            if (reserve_fd >= 0 && create_pending(s.path)) sync();   // a reused name (port reuse)
             int fd = open_path(s, O_RDWR | O_CREAT | O_EXCL);
             if (fd < 0 && errno == ENOENT) {
                 // The folder is missing (a -F or -T sub-folder, or one removed meanwhile): make
                 // it and try once more. Checking first would cost a stat per file.
-                make_parent_dirs(s.path);
+                make_parent_dirs(s.path, config.uid, config.gid);
                 fd = open_path(s, O_RDWR | O_CREAT | O_EXCL);
             }
             if (fd >= 0) {
@@ -380,6 +511,7 @@ struct FileSink::Impl {
                 }
                 s.fd = fd;
                 if (s.file) s.file->path = s.path;
+                if (reserve_fd >= 0) taken.add(s.path);
                 ++open_count;
                 max_open_seen = std::max(max_open_seen, open_count);
                 lru_push(s);
@@ -549,6 +681,7 @@ std::size_t FileSink::read_back(FlowInfo& info, std::uint64_t offset, std::span<
 bool FileSink::had_errors() const noexcept { return impl_->errors || (impl_->wb && impl_->wb->errors() > 0); }
 std::size_t FileSink::open_files() const noexcept { return impl_->open_count; }
 std::size_t FileSink::max_open_files_seen() const noexcept { return impl_->max_open_seen; }
+std::size_t FileSink::files_created_behind() const noexcept { return impl_->created_behind; }
 
 void FileSink::make_dirs(const std::string& path, int uid, int gid) {
     if (path.empty() || path == "." || path == "/") return;

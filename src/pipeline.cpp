@@ -409,6 +409,7 @@ struct Run {
         } else if (use_pool) {
             sink = std::make_unique<DiscardSink>();   // the workers own the file sinks
         } else {
+            fc.create_behind = true;   // alone in writing the folder (the -j workers are not)
             auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed);
             files = fs.get();
             sink = std::move(fs);

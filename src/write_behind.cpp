@@ -1,4 +1,4 @@
-// write_behind.cpp: flow-file writes, mtimes and closes on an I/O thread (see write_behind.h).
+// write_behind.cpp: flow-file creates, writes, mtimes and closes on an I/O thread (see write_behind.h).
 #include "tcpflow/write_behind.h"
 
 #include <fcntl.h>
@@ -18,6 +18,7 @@ constexpr std::size_t kMaxSpareBuffers = 32;
 constexpr std::size_t kJobOverhead = 256;   // counted against max_bytes for a job without data
 constexpr std::size_t kWakeJobs = 16;        // an idle I/O thread is woken for this many jobs
 constexpr std::size_t kWakeBytes = 256 << 10;   // or this many bytes
+constexpr std::size_t kMaxDone = 4096;            // finished jobs kept for the pushing thread to free
 }  // namespace
 
 WriteBehind::WriteBehind(std::size_t max_jobs, std::size_t max_bytes)
@@ -37,8 +38,14 @@ void WriteBehind::push(Job&& job) {
     const std::size_t cost = job.data.size() + kJobOverhead;
     if (job.file) job.file->pending.fetch_add(1, std::memory_order_relaxed);
     outstanding_.fetch_add(1, std::memory_order_relaxed);
+    if (job.close && job.fd >= 0) closes_pending_.fetch_add(1, std::memory_order_relaxed);
+    std::deque<Job> finished;   // destroyed on this thread, after the lock is released
     std::unique_lock lk{mu_};
-    const auto room = [&] { return queue_.size() < max_jobs_ && (queued_bytes_ == 0 || queued_bytes_ + cost <= max_bytes_); };
+    const auto room = [&] {
+        if (!done_.empty()) collect(finished);
+        const std::size_t held = queued_bytes_ + done_bytes_;
+        return queue_.size() < max_jobs_ && (held == 0 || held + cost <= max_bytes_);
+    };
     if (!room()) {
         // Full: whatever the batch thresholds say, the I/O thread must run before there is room.
         if (idle_) {
@@ -55,19 +62,48 @@ void WriteBehind::push(Job&& job) {
     if (wake) idle_ = false;
     lk.unlock();
     if (wake) work_cv_.notify_one();
+    recycle(finished);
+}
+
+void WriteBehind::collect(std::deque<Job>& into) {
+    // Called with mu_ held. The finished jobs' bytes count against max_bytes until they are taken
+    // here, so the queue and the jobs waiting to be freed together hold at most max_bytes.
+    done_bytes_ = 0;
+    if (into.empty()) {
+        into.swap(done_);
+    } else {
+        for (Job& j : done_) into.push_back(std::move(j));
+        done_.clear();
+    }
+}
+
+void WriteBehind::recycle(std::deque<Job>& finished) {
+    // Full-size buffers are kept for take_buffer() (no allocation for every 16 KiB of a bulk
+    // flow); everything else is freed here, on the thread that allocated it.
+    for (Job& j : finished) {
+        if (recycle_capacity_ && j.data.capacity() >= recycle_capacity_ && spare_.size() < kMaxSpareBuffers) {
+            j.data.clear();
+            spare_.push_back(std::move(j.data));
+        }
+    }
+    finished.clear();
 }
 
 void WriteBehind::drain() {
-    std::unique_lock lk{mu_};
-    if (idle_ && !queue_.empty()) {
-        idle_ = false;
-        work_cv_.notify_one();
+    std::deque<Job> finished;
+    {
+        std::unique_lock lk{mu_};
+        if (idle_ && !queue_.empty()) {
+            idle_ = false;
+            work_cv_.notify_one();
+        }
+        room_cv_.wait(lk, [&] { return queue_.empty() && busy_ == 0; });
+        collect(finished);
     }
-    room_cv_.wait(lk, [&] { return queue_.empty() && busy_ == 0; });
+    recycle(finished);
 }
 
 std::vector<std::uint8_t> WriteBehind::take_buffer() {
-    const std::lock_guard lk{mu_};
     if (spare_.empty()) return {};
     std::vector<std::uint8_t> b = std::move(spare_.back());
     spare_.pop_back();
@@ -105,20 +141,26 @@ void WriteBehind::run() {
             // Release: a caller that sees pending == 0 also sees this job's effects done.
             if (j.file) j.file->pending.fetch_sub(1, std::memory_order_release);
             outstanding_.fetch_sub(1, std::memory_order_relaxed);
+            if (j.close && j.fd >= 0) closes_pending_.fetch_sub(1, std::memory_order_relaxed);
         }
         lk.lock();
         busy_ = 0;
-        // Full-size buffers go back to the caller (no allocator round trip between threads for
-        // every 16 KiB written); the rest are freed with the batch.
-        for (Job& j : batch) {
-            if (recycle_capacity_ && j.data.capacity() >= recycle_capacity_ && spare_.size() < kMaxSpareBuffers) {
-                j.data.clear();
-                spare_.push_back(std::move(j.data));
+        // The finished jobs go back to the pushing thread, which frees (or recycles) their
+        // buffers and file records where it allocated them: a free from this thread would take
+        // the allocator's lock against every allocation over there.
+        if (done_.size() < kMaxDone) {
+            for (const Job& j : batch) done_bytes_ += j.data.size() + kJobOverhead;
+            if (done_.empty()) {
+                done_.swap(batch);   // no allocation on this thread
+            } else {
+                for (Job& j : batch) done_.push_back(std::move(j));
+                batch.clear();
             }
+        } else {
+            lk.unlock();   // nobody collects (no push for a long while): free them here
+            batch.clear();
+            lk.lock();
         }
-        lk.unlock();
-        batch.clear();
-        lk.lock();
     }
 }
 
@@ -128,6 +170,25 @@ void WriteBehind::execute(Job& j) {
         if (j.file && !j.file->failed.exchange(true))
             std::fprintf(stderr, "tcpflow: %s %s: %s\n", what, j.file->path.c_str(), std::strerror(err));
     };
+    if (j.create && j.file) {
+        const char* path = j.file->path.c_str();
+        int fd = ::open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno == ENOENT && missing_folder_) {
+            missing_folder_(j.file->path);
+            fd = ::open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        }
+        if (fd < 0) {
+            fail("cannot create", errno);
+        } else {
+            if (uid_ >= 0 && ::fchown(fd, static_cast<uid_t>(uid_), static_cast<gid_t>(gid_)) != 0) {
+                // ownership is a convenience: the file is written either way
+            }
+            // The reserved number now names the file (atomically: no other thread can take it).
+            if (::dup3(fd, j.fd, O_CLOEXEC) < 0) fail("cannot create", errno);
+            ::close(fd);
+        }
+        j.file->created.store(true, std::memory_order_release);
+    }
     const bool failed = j.file && j.file->failed.load(std::memory_order_relaxed);
     if (!failed && !j.data.empty()) {
         const std::uint8_t* p = j.data.data();

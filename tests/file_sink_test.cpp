@@ -1,5 +1,6 @@
-// file_sink_test: the file writer with and without write-behind (writes on an I/O thread) gives
-// the same files, mtimes and read-backs; WriteBehind keeps order and reports failed writes.
+// file_sink_test: the file writer with and without write-behind (writes on an I/O thread), and
+// with files created on the I/O thread, gives the same files, names, mtimes and read-backs;
+// WriteBehind keeps order, creates files at reserved descriptors and reports failures.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -36,21 +37,34 @@ FlowInfo flow(std::uint16_t sport, Timestamp first) {
 struct Written {
     std::map<std::string, std::string> files;
     std::uint64_t conflicting_reads = 0;
+    std::size_t created_behind = 0;
 };
 
+enum class Mode { in_line, write_behind, create_behind };
+
 /// Drives a FileSink through opens, in-order and out-of-order writes, a read-back, descriptor
-/// eviction (-f 2), a shift and closes, then returns what is in the folder.
-Written drive(bool write_behind, const std::string& dir) {
+/// eviction (-f 2), a shift and closes, then returns what is in the folder. The folder already
+/// holds the name of one flow, and one name is used twice: both take c1 names.
+Written drive(Mode mode, const std::string& dir) {
     FileSinkConfig c;
     c.outdir = dir;
     c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
     c.max_fds = 2;
     c.buffer_bytes = 8;   // small: most data goes through the writer, not the buffer
-    c.write_behind = write_behind;
+    c.write_behind = mode != Mode::in_line;
+    c.create_behind = mode == Mode::create_behind;
+    const std::string earlier = dir + "/010.000.000.001.01003-010.000.000.002.00080";
+    {
+        const int fd = ::open(earlier.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+        EXPECT_EQ(::write(fd, "earlier run", 11), 11);
+        ::close(fd);
+    }
     Stats stats;
     Written w;
     {
         FileSink sink{c, stats, nullptr};
+        FlowInfo e = flow(1003, Timestamp::from_sec_usec(1600000000, 4));
+        FlowInfo again = flow(1000, Timestamp::from_sec_usec(1600000000, 5));
         FlowInfo a = flow(1000, Timestamp::from_sec_usec(1600000000, 1));
         FlowInfo b = flow(1001, Timestamp::from_sec_usec(1600000000, 2));
         FlowInfo d = flow(1002, Timestamp::from_sec_usec(1600000000, 3));
@@ -70,11 +84,18 @@ Written drive(bool write_behind, const std::string& dir) {
         sink.on_data(d, 0, bytes_of("head"), t);
         sink.on_data(d, 8, bytes_of("more"), t);
         sink.on_close(a, FlowSummary{});
+        sink.on_open(again, t);   // a's name is taken now: c1
+        sink.on_open(e, t);       // its name was in the folder before the run: c1
+        sink.on_data(e, 0, bytes_of("this run"), t);
+        sink.on_data(again, 0, bytes_of("second connection"), t);
+        sink.on_close(again, FlowSummary{});
+        sink.on_close(e, FlowSummary{});
         sink.on_close(b, FlowSummary{});
         sink.on_close(d, FlowSummary{});
         sink.flush();
         EXPECT_FALSE(sink.had_errors());
         EXPECT_EQ(sink.open_files(), 0u);
+        w.created_behind = sink.files_created_behind();
     }
     w.files = read_tree(dir);
     struct stat st{};
@@ -87,11 +108,21 @@ Written drive(bool write_behind, const std::string& dir) {
 }  // namespace
 
 TEST(FileSink, WriteBehindWritesTheSameFilesAsInLine) {
-    TempDir one, two;
-    const Written in_line = drive(false, one.path());
-    const Written behind = drive(true, two.path());
+    TempDir one, two, three;
+    const Written in_line = drive(Mode::in_line, one.path());
+    const Written behind = drive(Mode::write_behind, two.path());
+    const Written created = drive(Mode::create_behind, three.path());
     EXPECT_EQ(in_line.files, behind.files);
-    ASSERT_EQ(behind.files.size(), 3u);
+    EXPECT_EQ(in_line.files, created.files);
+    EXPECT_EQ(behind.created_behind, 0u);
+    // Five new files, two of whose first names are taken (the O_EXCL path makes those); of the
+    // other three, those opened while -f 2 leaves no descriptor to spare are made here too.
+    EXPECT_GE(created.created_behind, 1u) << "the I/O thread created the files whose names were free";
+    EXPECT_LE(created.created_behind, 3u);
+    ASSERT_EQ(behind.files.size(), 6u);
+    EXPECT_EQ(behind.files.at("010.000.000.001.01003-010.000.000.002.00080"), "earlier run");
+    EXPECT_EQ(behind.files.at("010.000.000.001.01003-010.000.000.002.00080c1"), "this run");
+    EXPECT_EQ(behind.files.at("010.000.000.001.01000-010.000.000.002.00080c1"), "second connection");
     EXPECT_EQ(behind.files.at("010.000.000.001.01000-010.000.000.002.00080"), "hello world, this is longer than the buffer");
     EXPECT_EQ(behind.files.at("010.000.000.001.01001-010.000.000.002.00080"), "0123XXXX89abcdef");
     // "tail" at 4, everything moved 4 on, "head" in front, "more" over "tail".
@@ -102,13 +133,14 @@ TEST(FileSink, WriteBehindWritesTheSameFilesAsInLine) {
 // the I/O thread falls behind, so writes are split between it and the calling thread (a file is
 // written here only when none of its jobs waits). The files must be those of in-line writing.
 TEST(FileSink, WritesSplitBetweenThreadsKeepEveryFileInOrder) {
-    auto run = [](bool write_behind, const std::string& dir) {
+    auto run = [](Mode mode, const std::string& dir) {
         FileSinkConfig c;
         c.outdir = dir;
         c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
         c.max_fds = 16;
         c.buffer_bytes = 64;
-        c.write_behind = write_behind;
+        c.write_behind = mode != Mode::in_line;
+        c.create_behind = mode == Mode::create_behind;
         Stats stats;
         FileSink sink{c, stats, nullptr};
         std::vector<FlowInfo> flows;
@@ -136,12 +168,14 @@ TEST(FileSink, WritesSplitBetweenThreadsKeepEveryFileInOrder) {
         sink.flush();
         EXPECT_FALSE(sink.had_errors());
     };
-    TempDir one, two;
-    run(false, one.path());
-    run(true, two.path());
-    const auto a = read_tree(one.path()), b = read_tree(two.path());
+    TempDir one, two, three;
+    run(Mode::in_line, one.path());
+    run(Mode::write_behind, two.path());
+    run(Mode::create_behind, three.path());
+    const auto a = read_tree(one.path()), b = read_tree(two.path()), c = read_tree(three.path());
     ASSERT_EQ(a.size(), 64u);
     EXPECT_TRUE(a == b) << "write-behind wrote different files";
+    EXPECT_TRUE(a == c) << "creating on the I/O thread wrote different files";
 }
 
 TEST(WriteBehind, JobsRunInOrderAndDrainWaitsForThem) {
@@ -203,4 +237,69 @@ TEST(WriteBehind, AFailedWriteIsCountedAndMarksTheFile) {
         EXPECT_TRUE(file->failed.load());
     }
     EXPECT_EQ(read_file(path), "");
+}
+
+TEST(WriteBehind, ACreateJobMakesTheFileAtTheReservedDescriptor) {
+    TempDir dir;
+    const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(null_fd, 0);
+    auto made = std::make_shared<WrittenFile>(), clash = std::make_shared<WrittenFile>();
+    made->path = dir / "new";
+    clash->path = dir / "old";
+    ASSERT_EQ(::close(::open(clash->path.c_str(), O_RDWR | O_CREAT, 0644)), 0);   // already there
+    {
+        WriteBehind wb{64, 1 << 20};
+        for (const auto& file : {made, clash}) {
+            const int fd = ::fcntl(null_fd, F_DUPFD_CLOEXEC, 0);   // the reserved number
+            ASSERT_GE(fd, 0);
+            WriteBehind::Job create;
+            create.file = file;
+            create.fd = fd;
+            create.create = true;
+            wb.push(std::move(create));
+            WriteBehind::Job write;
+            write.file = file;
+            write.fd = fd;
+            write.data.assign(5, 'z');
+            write.close = true;
+            wb.push(std::move(write));
+        }
+        wb.drain();
+        EXPECT_EQ(wb.errors(), 1u) << "O_EXCL: an existing file is never overwritten";
+    }
+    ::close(null_fd);
+    EXPECT_TRUE(made->created.load());
+    EXPECT_FALSE(made->failed.load());
+    EXPECT_EQ(read_file(made->path), "zzzzz");
+    EXPECT_TRUE(clash->failed.load());
+    EXPECT_EQ(read_file(clash->path), "");
+}
+
+// The output folder removed while the run goes on: it is made again, whichever thread creates
+// the file (in line, the O_EXCL path; with create_behind, the I/O thread).
+TEST(FileSink, AFolderRemovedDuringTheRunIsMadeAgain) {
+    for (const Mode mode : {Mode::in_line, Mode::create_behind}) {
+        TempDir dir;
+        const std::string out = dir / "out";
+        FileSink::make_dirs(out, -1, -1);
+        FileSinkConfig c;
+        c.outdir = out;
+        c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
+        c.write_behind = mode != Mode::in_line;
+        c.create_behind = mode == Mode::create_behind;
+        Stats stats;
+        {
+            FileSink sink{c, stats, nullptr};
+            ASSERT_EQ(::rmdir(out.c_str()), 0);
+            FlowInfo a = flow(1000, Timestamp::from_sec_usec(1600000000, 1));
+            const Timestamp t = Timestamp::from_sec_usec(1600000001, 0);
+            sink.on_open(a, t);
+            sink.on_data(a, 0, bytes_of("still here"), t);
+            sink.on_close(a, FlowSummary{});
+            sink.flush();
+            EXPECT_FALSE(sink.had_errors());
+            EXPECT_EQ(sink.files_created_behind(), mode == Mode::create_behind ? 1u : 0u);
+        }
+        EXPECT_EQ(read_file(out + "/010.000.000.001.01000-010.000.000.002.00080"), "still here");
+    }
 }

@@ -611,14 +611,16 @@ TEST(Pipeline, StopSignalEndsABlockingReadOfStdin) {
         close(p[0]);
         ASSERT_EQ(write(p[1], pcap.data(), pcap.size()), static_cast<ssize_t>(pcap.size()));
         // Wait until tcpflow's reading thread (the thread-group leader) blocks in read(0, ...)
-        // again: everything written so far has been read, and the signal handlers are in place.
+        // with the pipe empty: everything written so far has been read, and the signal handlers
+        // are in place. (The flow files may not exist yet: the I/O thread creates them.)
         const std::string c = out / "010.000.000.001.01234-010.000.000.002.00110";
         const std::string s = out / "010.000.000.002.00110-010.000.000.001.01234";
         const std::string syscall_file = "/proc/" + std::to_string(tf.pid()) + "/syscall";
         const auto deadline = Clock::now() + milliseconds(10000);
         bool blocked = false;
         while (Clock::now() < deadline && !blocked) {
-            blocked = read_file(syscall_file).rfind("0 0x0 ", 0) == 0 && (!extra.empty() || (fs::exists(c) && fs::exists(s)));
+            int unread = -1;
+            blocked = ioctl(p[1], FIONREAD, &unread) == 0 && unread == 0 && read_file(syscall_file).rfind("0 0x0 ", 0) == 0;
             if (!blocked) std::this_thread::sleep_for(milliseconds(5));   // polling, not timing
         }
         ASSERT_TRUE(blocked) << "tcpflow never waited for more input: " << tf.err();

@@ -6,7 +6,9 @@
 // segment). Open descriptors are bounded (-f): the least recently written file is closed and
 // reopened on demand. At close the file's mtime is set to the direction's first packet.
 // With write_behind, the writes, mtimes and closes run on an I/O thread in the same order;
-// flush() waits for them, so after it every file is complete.
+// flush() waits for them, so after it every file is complete. With create_behind as well, the I/O
+// thread also creates a new file whose name a filter of the folder's names says is free (most:
+// the rest take the O_EXCL path here).
 // -I index lines are kept in offset order: at close (and after a shift, which moves every offset)
 // the .findx file is rewritten sorted by offset when it is not (1.6.1 left it in arrival order).
 #pragma once
@@ -32,6 +34,10 @@ struct FileSinkConfig {
     /// Writes, mtimes and closes run on an I/O thread (write_behind.h). Only when nothing reads a
     /// flow file as soon as it is closed (-e md5, -e http, tcp_cmd and alert hooks do).
     bool write_behind = false;
+    /// With write_behind: a new file whose name is known to be free (not in the folder when the
+    /// run started, not made since) is created by the I/O thread too; its descriptor number is
+    /// reserved here first. Only for a sink that is alone in writing its folder (not -j workers).
+    bool create_behind = false;
     /// A flow's file was created (`created`) or a resumed flow continues its file (tcp_alert_fd).
     std::function<void(const std::string& path, bool created)> on_file_opened;
     /// A flow's file is complete and closed, mtime set (tcp_alert_fd, tcp_cmd). Once per on_file_opened.
@@ -57,6 +63,8 @@ public:
     [[nodiscard]] bool had_errors() const noexcept;
     [[nodiscard]] std::size_t open_files() const noexcept;
     [[nodiscard]] std::size_t max_open_files_seen() const noexcept;
+    /// Files the I/O thread created (create_behind).
+    [[nodiscard]] std::size_t files_created_behind() const noexcept;
     /// Makes the output folder (and parents); throws std::system_error with the path on failure.
     static void make_dirs(const std::string& path, int uid = -1, int gid = -1);
 

@@ -1,10 +1,13 @@
-// write_behind.h: flow-file writes, mtimes and closes done on a second thread (adapter: file I/O).
+// write_behind.h: flow-file creates, writes, mtimes and closes done on a second thread (adapter:
+// file I/O).
 //
 // Copying bytes into the page cache, creating pages and closing files is most of the system time
 // of a run; here it runs on an I/O thread while the calling thread goes on decoding and
 // reassembling. Jobs run one at a time in the order they were pushed, so the files end up exactly
 // as if every call had been made in line. The queue is bounded (jobs and bytes): a caller that
-// gets ahead waits. Anything that reads a flow file back calls drain() first.
+// gets ahead waits. Anything that reads a flow file back calls drain() first. Jobs that have run
+// go back to the pushing thread, which frees their buffers: no allocator lock shared between the
+// two threads for every file.
 #pragma once
 
 #include <sys/stat.h>
@@ -13,6 +16,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +30,9 @@ struct WrittenFile {
     std::string path;
     std::atomic<bool> failed{false};
     std::atomic<std::uint32_t> pending{0};   ///< its jobs pushed and not yet run
+    /// Created by a create job (set by the I/O thread, with release, once the file exists or
+    /// the create failed): until then its name is only reserved.
+    std::atomic<bool> created{false};
 };
 
 class WriteBehind {
@@ -38,6 +45,10 @@ public:
         bool set_times = false;           ///< futimens(times) after the write
         timespec times[2]{};
         bool close = false;               ///< close(fd) last
+        /// First of all: create file->path (O_CREAT|O_EXCL) and put it at descriptor `fd`, which
+        /// the caller reserved (a duplicate of /dev/null), so later jobs and the caller use that
+        /// number whether or not the create has run. A failure fails the file.
+        bool create = false;
     };
 
     WriteBehind(std::size_t max_jobs, std::size_t max_bytes);
@@ -47,8 +58,17 @@ public:
 
     /// Queues a job; waits while the queue is full.
     void push(Job&& job);
-    /// Returns once every job pushed so far has run.
+    /// Returns once every job pushed so far has run. Like push(), it frees the jobs that have
+    /// run on the calling thread: push, drain and take_buffer are called from one thread.
     void drain();
+    /// Files made by create jobs get this owner (sudo without -U); -1 = leave it.
+    void set_owner(int uid, int gid) noexcept {
+        uid_ = uid;
+        gid_ = gid;
+    }
+    /// Called on the I/O thread with a path whose create found its folder missing (removed
+    /// during the run); the create is tried once more afterwards. Set before the first push.
+    void on_missing_folder(std::function<void(const std::string& path)> fn) { missing_folder_ = std::move(fn); }
     /// Written buffers with at least this capacity are kept (a few) for take_buffer(); 0 = none.
     void recycle_buffers_of(std::size_t capacity) noexcept { recycle_capacity_ = capacity; }
     /// An empty buffer: a recycled one when there is one, else a new one.
@@ -60,12 +80,17 @@ public:
         return outstanding_.load(std::memory_order_relaxed) >= jobs;
     }
 
+    /// Jobs with a close pushed and not yet run: descriptors still open.
+    [[nodiscard]] std::size_t closes_pending() const noexcept { return closes_pending_.load(std::memory_order_relaxed); }
+
     /// Failed writes so far (each file's first failure also printed once to stderr).
     [[nodiscard]] std::uint64_t errors() const noexcept { return errors_.load(std::memory_order_relaxed); }
 
 private:
     void run();
     void execute(Job& job);
+    void collect(std::deque<Job>& into);     // takes the finished jobs (mu_ held)
+    void recycle(std::deque<Job>& finished);   // keeps full-size buffers, frees the rest
 
     const std::size_t max_jobs_, max_bytes_;
     std::mutex mu_;
@@ -78,8 +103,13 @@ private:
     bool idle_ = false;                 // the I/O thread waits for a wake-up
     std::atomic<std::uint64_t> errors_{0};
     std::atomic<std::size_t> outstanding_{0};   // pushed and not yet run
+    std::atomic<std::size_t> closes_pending_{0};
+    std::deque<Job> done_;              // run, and waiting to be freed by the pushing thread
+    std::size_t done_bytes_ = 0;
     std::size_t recycle_capacity_ = 0;
-    std::vector<std::vector<std::uint8_t>> spare_;   // written buffers kept for reuse
+    int uid_ = -1, gid_ = -1;
+    std::function<void(const std::string&)> missing_folder_;
+    std::vector<std::vector<std::uint8_t>> spare_;   // written buffers kept for reuse (pushing thread only)
     std::thread thread_;
 };
 
