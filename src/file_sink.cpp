@@ -49,32 +49,39 @@ int default_max_fds() {
 }
 
 /// The names this run may not create: those in the output folder when it started and those
-/// created since. A Bloom filter of fixed size (2 MiB, two probes): "no" is certain, "maybe" is
-/// checked the slow way (O_EXCL). A few hundred thousand names give a false "maybe" for well
-/// under 1 in 1,000 names; past millions it says "maybe" more often, never wrongly "no".
+/// created since. A Bloom filter of fixed size (2 MiB) with both probes of a name in one 64-byte
+/// line (one cache miss): "no" is certain, "maybe" is checked the slow way (O_EXCL). A few
+/// hundred thousand names give a false "maybe" for about 1 in 1,000 names; past millions it says
+/// "maybe" more often, never wrongly "no".
 class NameFilter {
 public:
     void add(std::string_view name) {
-        if (bits_.empty()) bits_.assign(kWords, 0);
-        const auto [a, b] = probes(name);
-        bits_[a >> 6] |= std::uint64_t{1} << (a & 63);
-        bits_[b >> 6] |= std::uint64_t{1} << (b & 63);
+        if (lines_.empty()) lines_.assign(kLines * 8, 0);
+        const Probe p = probe(name);
+        lines_[p.word_a] |= p.bit_a;
+        lines_[p.word_b] |= p.bit_b;
     }
     [[nodiscard]] bool maybe_contains(std::string_view name) const noexcept {
-        if (bits_.empty()) return false;
-        const auto [a, b] = probes(name);
-        return (bits_[a >> 6] >> (a & 63) & 1) != 0 && (bits_[b >> 6] >> (b & 63) & 1) != 0;
+        if (lines_.empty()) return false;
+        const Probe p = probe(name);
+        return (lines_[p.word_a] & p.bit_a) != 0 && (lines_[p.word_b] & p.bit_b) != 0;
     }
 
 private:
-    static constexpr unsigned kBitsLog2 = 24;
-    static constexpr std::size_t kWords = (std::size_t{1} << kBitsLog2) / 64;
-    static std::pair<std::size_t, std::size_t> probes(std::string_view name) noexcept {
+    static constexpr unsigned kLinesLog2 = 15;   // 32768 lines of 512 bits
+    static constexpr std::size_t kLines = std::size_t{1} << kLinesLog2;
+    struct Probe {
+        std::size_t word_a, word_b;
+        std::uint64_t bit_a, bit_b;
+    };
+    static Probe probe(std::string_view name) noexcept {
         const std::uint64_t h = std::hash<std::string_view>{}(name);
-        const std::uint64_t g = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL;   // a second, mixed probe
-        return {static_cast<std::size_t>(h >> (64 - kBitsLog2)), static_cast<std::size_t>(g >> (64 - kBitsLog2))};
+        const std::uint64_t g = (h ^ (h >> 31)) * 0xbf58476d1ce4e5b9ULL;   // mixed again for the bits
+        const std::size_t line = static_cast<std::size_t>(h >> (64 - kLinesLog2)) * 8;
+        const auto a = static_cast<unsigned>(g & 511), b = static_cast<unsigned>((g >> 9) & 511);
+        return {line + (a >> 6), line + (b >> 6), std::uint64_t{1} << (a & 63), std::uint64_t{1} << (b & 63)};
     }
-    std::vector<std::uint64_t> bits_;
+    std::vector<std::uint64_t> lines_;   // kLines lines of 8 words
 };
 
 }  // namespace
@@ -113,10 +120,11 @@ struct FileSink::Impl {
     // Write-behind (config.write_behind): at most 64 jobs and 4 MiB waiting for the I/O thread.
     std::unique_ptr<WriteBehind> wb;
     std::uint64_t wb_errors_counted = 0;
-    // create_behind: names not to create on the I/O thread, and /dev/null, whose duplicates
-    // reserve descriptor numbers for the files it creates (-1: every file is created here).
+    // create_behind: whether the I/O thread creates files, the names it may not create, and
+    // the output folder it creates them in.
+    bool create_behind = false;
     NameFilter taken;
-    int reserve_fd = -1;
+    int dir_fd = -1;
     std::size_t created_behind = 0;
     // Files whose create job may not have run yet, oldest first (jobs run in order).
     std::deque<std::shared_ptr<WrittenFile>> creating;
@@ -144,7 +152,8 @@ struct FileSink::Impl {
     }
 
     ~Impl() {
-        if (reserve_fd >= 0) ::close(reserve_fd);
+        wb.reset();   // its last jobs may still use dir_fd
+        if (dir_fd >= 0) ::close(dir_fd);
     }
 
     std::string prefix() const {
@@ -154,8 +163,14 @@ struct FileSink::Impl {
     /// Every name now in the output folder goes into `taken` (a second run into the same folder
     /// must write c1 names, as with O_EXCL).
     void start_create_behind() {
-        reserve_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-        if (reserve_fd < 0) return;
+        const std::string pre = prefix();
+        prefix_size = pre.size();
+        if (!pre.empty()) {
+            dir_fd = ::open(config.outdir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (dir_fd < 0) return;   // no folder yet: every file is created here (and the folder made)
+            wb->create_in(dir_fd, prefix_size);
+        }
+        create_behind = true;
         wb->on_missing_folder([uid = config.uid, gid = config.gid](const std::string& path) {
             try {
                 make_parent_dirs(path, uid, gid);
@@ -163,8 +178,6 @@ struct FileSink::Impl {
                 // the create fails again and says why
             }
         });
-        const std::string pre = prefix();
-        prefix_size = pre.size();
         if (DIR* d = ::opendir(pre.empty() ? "." : config.outdir.c_str())) {
             std::string name = pre;
             while (const dirent* e = ::readdir(d)) {
@@ -176,33 +189,31 @@ struct FileSink::Impl {
         }
     }
 
-    /// With files created on the I/O thread, which needs a descriptor of its own for a moment:
-    /// the flow files' descriptors, counting those whose close is queued (still open), stay
-    /// within -f and a few more, inside the 24 that default_max_fds leaves below the limit.
+    /// With files created on the I/O thread: the flow files' descriptors, counting those whose
+    /// close is queued (still open), stay within -f and a few more, inside the 24 that
+    /// default_max_fds leaves below the limit, so that the I/O thread's creates never run out.
     [[nodiscard]] bool fds_to_spare() const noexcept {
         constexpr std::size_t kQueuedCloses = 8;
         return open_count + wb->closes_pending() < static_cast<std::size_t>(config.max_fds) + kQueuedCloses;
     }
 
-    /// Reserves a descriptor number and queues the creation of `path` for the I/O thread, when
-    /// its name is surely free and the I/O thread keeps up. False: create it here.
+    /// Queues the creation of `path` for the I/O thread, when its name is surely free and the
+    /// I/O thread keeps up. False: create it here.
     bool queue_create(Slot& s, const std::string& path) {
-        if (reserve_fd < 0 || wb->behind(kHelpBacklog) || path.find('/', prefix_size) != std::string::npos ||
+        if (!create_behind || wb->behind(kHelpBacklog) || path.find('/', prefix_size) != std::string::npos ||
             taken.maybe_contains(path))
             return false;
         while (open_count >= static_cast<std::size_t>(config.max_fds) && lru_head) close_fd(*lru_head);
         if (!fds_to_spare()) return false;
-        const int fd = ::fcntl(reserve_fd, F_DUPFD_CLOEXEC, 0);
-        if (fd < 0) return false;   // out of descriptors: the O_EXCL path knows what to do
         taken.add(path);
         ++created_behind;
         creating.push_back(s.file);
         s.path = path;
         s.file->path = path;
-        s.fd = fd;
+        s.fd = WriteBehind::kCreatedThere;
         WriteBehind::Job j;
         j.file = s.file;
-        j.fd = fd;
+        j.fd = WriteBehind::kCreatedThere;
         j.create = true;
         wb->push(std::move(j));
         return true;
@@ -253,8 +264,22 @@ struct FileSink::Impl {
         return fd;
     }
 
+    /// The slot's descriptor, for a system call made here: a file the I/O thread created (its
+    /// create has run: no job of the file is pending) takes the descriptor it opened.
+    int fd_here(Slot& s) noexcept {
+        if (s.fd == WriteBehind::kCreatedThere) {
+            const int fd = s.file->fd;
+            if (fd < 0) {
+                take_fd(s);   // the create failed (and said so): nothing is open
+            } else {
+                s.fd = fd;
+            }
+        }
+        return s.fd;
+    }
+
     void close_fd(Slot& s) {
-        if (s.fd < 0) return;
+        if (s.fd == -1) return;
         const int fd = take_fd(s);
         if (wb) {
             WriteBehind::Job j;
@@ -284,7 +309,7 @@ struct FileSink::Impl {
     /// Opens `flags` on the slot's path, closing least recently used files when descriptors run out.
     int open_path(Slot& s, int flags) {
         while (open_count >= static_cast<std::size_t>(config.max_fds) && lru_head) close_fd(*lru_head);
-        if (reserve_fd >= 0 && !fds_to_spare()) sync();   // let the queued closes run
+        if (create_behind && !fds_to_spare()) sync();   // let the queued closes run
         bool synced = false;
         for (;;) {
             const int fd = ::open(s.path.c_str(), flags | O_CLOEXEC, 0666);
@@ -310,12 +335,12 @@ struct FileSink::Impl {
 
     bool ensure_open(Slot& s) {
         if (failed(s)) return false;
-        if (s.fd >= 0) {
+        if (s.fd != -1) {
             lru_unlink(s);
             lru_push(s);
             return true;
         }
-        if (reserve_fd >= 0 && create_pending(s.path)) {
+        if (create_behind && create_pending(s.path)) {
             // Closed (-f), or closed and resumed, before the I/O thread made it: opening it here
             // would make that O_EXCL fail.
             sync();
@@ -354,7 +379,7 @@ struct FileSink::Impl {
             return;
         }
         int err = 0;
-        if (!write_all_at(s.fd, p, n, off, err)) fail(s, "cannot write", err);
+        if (!write_all_at(fd_here(s), p, n, off, err)) fail(s, "cannot write", err);
     }
 
     /// Hands the buffered bytes to the file; `close_after` also sets the mtime and closes it.
@@ -368,12 +393,12 @@ struct FileSink::Impl {
         if (!wb || write_here(s)) {
             if (!s.buf.empty()) {
                 int err = 0;
-                if (!write_all_at(s.fd, s.buf.data(), s.buf.size(), s.buf_off, err)) fail(s, "cannot write", err);
+                if (!write_all_at(fd_here(s), s.buf.data(), s.buf.size(), s.buf_off, err)) fail(s, "cannot write", err);
                 s.buf.clear();   // keeps its capacity for the next bytes
             }
             if (close_after) {
                 set_mtime(s);
-                if (s.fd >= 0) ::close(take_fd(s));
+                if (fd_here(s) >= 0) ::close(take_fd(s));
             }
             return;
         }
@@ -388,7 +413,7 @@ struct FileSink::Impl {
         if (close_after) {
             j.set_times = !failed(s);
             j.times[0] = j.times[1] = mtime_of(s);
-            j.close = s.fd >= 0;
+            j.close = s.fd != -1;
             if (j.close) take_fd(s);
         }
         if (j.data.empty() && !j.set_times && !j.close) return;
@@ -496,7 +521,7 @@ struct FileSink::Impl {
         }
         for (unsigned count = start; count < kMaxTries; ++count) {
             s.path = count == 0 ? first : prefix + config.name_template.expand(info.name, count);
-            if (reserve_fd >= 0 && create_pending(s.path)) sync();   // a reused name (port reuse)
+            if (create_behind && create_pending(s.path)) sync();   // a reused name (port reuse)
             int fd = open_path(s, O_RDWR | O_CREAT | O_EXCL);
             if (fd < 0 && errno == ENOENT) {
                 // The folder is missing (a -F or -T sub-folder, or one removed meanwhile): make
@@ -511,7 +536,7 @@ struct FileSink::Impl {
                 }
                 s.fd = fd;
                 if (s.file) s.file->path = s.path;
-                if (reserve_fd >= 0) taken.add(s.path);
+                if (create_behind) taken.add(s.path);
                 ++open_count;
                 max_open_seen = std::max(max_open_seen, open_count);
                 lru_push(s);
@@ -582,7 +607,7 @@ struct FileSink::Impl {
                 return fail(s, "cannot read", errno);
             }
             int err = 0;
-            if (!write_all_at(s.fd, chunk.data(), static_cast<std::size_t>(len), start + n, err)) {
+            if (!write_all_at(fd_here(s), chunk.data(), static_cast<std::size_t>(len), start + n, err)) {
                 ::close(rfd);
                 return fail(s, "cannot write", err);
             }
@@ -594,7 +619,7 @@ struct FileSink::Impl {
         for (std::uint64_t pos = 0; pos < n && pos < static_cast<std::uint64_t>(st.st_size);) {
             const std::uint64_t len = std::min<std::uint64_t>({n - pos, zeros.size(), static_cast<std::uint64_t>(st.st_size) - pos});
             int err = 0;
-            if (!write_all_at(s.fd, zeros.data(), static_cast<std::size_t>(len), pos, err)) return fail(s, "cannot write", err);
+            if (!write_all_at(fd_here(s), zeros.data(), static_cast<std::size_t>(len), pos, err)) return fail(s, "cannot write", err);
             pos += len;
         }
     }
@@ -611,7 +636,7 @@ struct FileSink::Impl {
         flush_slot(s);
         sync();   // bytes handed to the I/O thread must be in the file before it is read
         if (!ensure_open(s)) return 0;
-        const ssize_t r = ::pread(s.fd, out.data(), out.size(), static_cast<off_t>(off));
+        const ssize_t r = ::pread(fd_here(s), out.data(), out.size(), static_cast<off_t>(off));
         return r > 0 ? static_cast<std::size_t>(r) : 0;
     }
 
@@ -635,7 +660,7 @@ struct FileSink::Impl {
     void set_mtime(Slot& s) {
         if (failed(s)) return;
         const timespec times[2] = {mtime_of(s), mtime_of(s)};
-        if (s.fd >= 0) {
+        if (fd_here(s) >= 0) {
             ::futimens(s.fd, times);
         } else {
             ::utimensat(AT_FDCWD, s.path.c_str(), times, 0);

@@ -7,6 +7,7 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -38,7 +39,7 @@ void WriteBehind::push(Job&& job) {
     const std::size_t cost = job.data.size() + kJobOverhead;
     if (job.file) job.file->pending.fetch_add(1, std::memory_order_relaxed);
     outstanding_.fetch_add(1, std::memory_order_relaxed);
-    if (job.close && job.fd >= 0) closes_pending_.fetch_add(1, std::memory_order_relaxed);
+    if (job.close && job.fd != -1) closes_pending_.fetch_add(1, std::memory_order_relaxed);
     std::deque<Job> finished;   // destroyed on this thread, after the lock is released
     std::unique_lock lk{mu_};
     const auto room = [&] {
@@ -137,11 +138,12 @@ void WriteBehind::run() {
         lk.unlock();
         room_cv_.notify_all();   // the queue has room again
         for (Job& j : batch) {
+            const bool closes = j.close && j.fd != -1;
             execute(j);
             // Release: a caller that sees pending == 0 also sees this job's effects done.
             if (j.file) j.file->pending.fetch_sub(1, std::memory_order_release);
             outstanding_.fetch_sub(1, std::memory_order_relaxed);
-            if (j.close && j.fd >= 0) closes_pending_.fetch_sub(1, std::memory_order_relaxed);
+            if (closes) closes_pending_.fetch_sub(1, std::memory_order_relaxed);
         }
         lk.lock();
         busy_ = 0;
@@ -171,24 +173,22 @@ void WriteBehind::execute(Job& j) {
             std::fprintf(stderr, "tcpflow: %s %s: %s\n", what, j.file->path.c_str(), std::strerror(err));
     };
     if (j.create && j.file) {
-        const char* path = j.file->path.c_str();
-        int fd = ::open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        const std::string& path = j.file->path;
+        constexpr int kFlags = O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC;
+        int fd = ::openat(dir_fd_, path.c_str() + std::min(dir_prefix_, path.size()), kFlags, 0666);
         if (fd < 0 && errno == ENOENT && missing_folder_) {
-            missing_folder_(j.file->path);
-            fd = ::open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+            missing_folder_(path);
+            fd = ::open(path.c_str(), kFlags, 0666);   // by its whole name: the folder is a new one
         }
         if (fd < 0) {
             fail("cannot create", errno);
-        } else {
-            if (uid_ >= 0 && ::fchown(fd, static_cast<uid_t>(uid_), static_cast<gid_t>(gid_)) != 0) {
-                // ownership is a convenience: the file is written either way
-            }
-            // The reserved number now names the file (atomically: no other thread can take it).
-            if (::dup3(fd, j.fd, O_CLOEXEC) < 0) fail("cannot create", errno);
-            ::close(fd);
+        } else if (uid_ >= 0 && ::fchown(fd, static_cast<uid_t>(uid_), static_cast<gid_t>(gid_)) != 0) {
+            // ownership is a convenience: the file is written either way
         }
+        j.file->fd = fd;
         j.file->created.store(true, std::memory_order_release);
     }
+    if (j.fd == kCreatedThere) j.fd = j.file ? j.file->fd : -1;
     const bool failed = j.file && j.file->failed.load(std::memory_order_relaxed);
     if (!failed && !j.data.empty()) {
         const std::uint8_t* p = j.data.data();

@@ -239,10 +239,8 @@ TEST(WriteBehind, AFailedWriteIsCountedAndMarksTheFile) {
     EXPECT_EQ(read_file(path), "");
 }
 
-TEST(WriteBehind, ACreateJobMakesTheFileAtTheReservedDescriptor) {
+TEST(WriteBehind, ACreateJobMakesTheFileForTheJobsAfterIt) {
     TempDir dir;
-    const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-    ASSERT_GE(null_fd, 0);
     auto made = std::make_shared<WrittenFile>(), clash = std::make_shared<WrittenFile>();
     made->path = dir / "new";
     clash->path = dir / "old";
@@ -250,28 +248,30 @@ TEST(WriteBehind, ACreateJobMakesTheFileAtTheReservedDescriptor) {
     {
         WriteBehind wb{64, 1 << 20};
         for (const auto& file : {made, clash}) {
-            const int fd = ::fcntl(null_fd, F_DUPFD_CLOEXEC, 0);   // the reserved number
-            ASSERT_GE(fd, 0);
             WriteBehind::Job create;
             create.file = file;
-            create.fd = fd;
+            create.fd = WriteBehind::kCreatedThere;
             create.create = true;
             wb.push(std::move(create));
             WriteBehind::Job write;
             write.file = file;
-            write.fd = fd;
+            write.fd = WriteBehind::kCreatedThere;
             write.data.assign(5, 'z');
             write.close = true;
             wb.push(std::move(write));
         }
         wb.drain();
         EXPECT_EQ(wb.errors(), 1u) << "O_EXCL: an existing file is never overwritten";
+        EXPECT_EQ(wb.closes_pending(), 0u);
     }
-    ::close(null_fd);
     EXPECT_TRUE(made->created.load());
     EXPECT_FALSE(made->failed.load());
+    EXPECT_GE(made->fd, 0);
+    EXPECT_EQ(::fcntl(made->fd, F_GETFD), -1) << "the last job closed it";
     EXPECT_EQ(read_file(made->path), "zzzzz");
+    EXPECT_TRUE(clash->created.load());
     EXPECT_TRUE(clash->failed.load());
+    EXPECT_EQ(clash->fd, -1);
     EXPECT_EQ(read_file(clash->path), "");
 }
 

@@ -10,6 +10,7 @@
 // two threads for every file.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -30,9 +31,10 @@ struct WrittenFile {
     std::string path;
     std::atomic<bool> failed{false};
     std::atomic<std::uint32_t> pending{0};   ///< its jobs pushed and not yet run
-    /// Created by a create job (set by the I/O thread, with release, once the file exists or
-    /// the create failed): until then its name is only reserved.
+    /// Set by the I/O thread once its create job ran (release): from then on `fd` is the
+    /// descriptor that job opened (-1 if the create failed).
     std::atomic<bool> created{false};
+    int fd = -1;
 };
 
 class WriteBehind {
@@ -45,11 +47,12 @@ public:
         bool set_times = false;           ///< futimens(times) after the write
         timespec times[2]{};
         bool close = false;               ///< close(fd) last
-        /// First of all: create file->path (O_CREAT|O_EXCL) and put it at descriptor `fd`, which
-        /// the caller reserved (a duplicate of /dev/null), so later jobs and the caller use that
-        /// number whether or not the create has run. A failure fails the file.
+        /// First of all: create file->path (O_CREAT|O_EXCL) into file->fd. Jobs of that file
+        /// then give kCreatedThere as their fd. A failure fails the file.
         bool create = false;
     };
+    /// A job's fd: the descriptor the file's create job opened (WrittenFile::fd).
+    static constexpr int kCreatedThere = -2;
 
     WriteBehind(std::size_t max_jobs, std::size_t max_bytes);
     ~WriteBehind();   // runs what is queued, then stops the thread
@@ -66,6 +69,12 @@ public:
         uid_ = uid;
         gid_ = gid;
     }
+    /// Create jobs open their names relative to this folder (`dir_fd`, a descriptor the caller
+    /// keeps open), skipping the first `prefix` characters of the path (the folder's own).
+    void create_in(int dir_fd, std::size_t prefix) noexcept {
+        dir_fd_ = dir_fd;
+        dir_prefix_ = prefix;
+    }
     /// Called on the I/O thread with a path whose create found its folder missing (removed
     /// during the run); the create is tried once more afterwards. Set before the first push.
     void on_missing_folder(std::function<void(const std::string& path)> fn) { missing_folder_ = std::move(fn); }
@@ -80,7 +89,8 @@ public:
         return outstanding_.load(std::memory_order_relaxed) >= jobs;
     }
 
-    /// Jobs with a close pushed and not yet run: descriptors still open.
+    /// Jobs with a close (or a create) pushed and not yet run: descriptors open, or about to be,
+    /// that the caller does not count as open any more (or not yet).
     [[nodiscard]] std::size_t closes_pending() const noexcept { return closes_pending_.load(std::memory_order_relaxed); }
 
     /// Failed writes so far (each file's first failure also printed once to stderr).
@@ -108,6 +118,8 @@ private:
     std::size_t done_bytes_ = 0;
     std::size_t recycle_capacity_ = 0;
     int uid_ = -1, gid_ = -1;
+    int dir_fd_ = AT_FDCWD;
+    std::size_t dir_prefix_ = 0;
     std::function<void(const std::string&)> missing_folder_;
     std::vector<std::vector<std::uint8_t>> spare_;   // written buffers kept for reuse (pushing thread only)
     std::thread thread_;
