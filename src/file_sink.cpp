@@ -193,8 +193,7 @@ struct FileSink::Impl {
     /// close is queued (still open), stay within -f and a few more, inside the 24 that
     /// default_max_fds leaves below the limit, so that the I/O thread's creates never run out.
     [[nodiscard]] bool fds_to_spare() const noexcept {
-        constexpr std::size_t kQueuedCloses = 8;
-        return open_count + wb->closes_pending() < static_cast<std::size_t>(config.max_fds) + kQueuedCloses;
+        return open_count + wb->closes_pending() < static_cast<std::size_t>(config.max_fds + kQueuedCloses);
     }
 
     /// Queues the creation of `path` for the I/O thread, when its name is surely free and the
@@ -707,6 +706,7 @@ bool FileSink::had_errors() const noexcept { return impl_->errors || (impl_->wb 
 std::size_t FileSink::open_files() const noexcept { return impl_->open_count; }
 std::size_t FileSink::max_open_files_seen() const noexcept { return impl_->max_open_seen; }
 std::size_t FileSink::files_created_behind() const noexcept { return impl_->created_behind; }
+int FileSink::default_max_open() noexcept { return default_max_fds(); }
 
 void FileSink::make_dirs(const std::string& path, int uid, int gid) {
     if (path.empty() || path == "." || path == "/") return;

@@ -35,6 +35,13 @@ void append_iso8601(std::string& out, std::int64_t secs) {
 
 }  // namespace
 
+bool NameTemplate::names_endpoints() const noexcept {
+    // Fixed-width IPv4 and ports, ':' only in IPv6 text, '.' and '-' between the four: the
+    // default's layout cannot be read two ways. ("%%A" would be a literal: not counted.)
+    const auto at = text_.find("%A.%a-%B.%b");
+    return at != std::string::npos && (at == 0 || text_[at - 1] != '%');
+}
+
 std::variant<NameTemplate, std::string> NameTemplate::parse(std::string_view tmpl) {
     if (tmpl.empty()) return quoted(tmpl) + ": empty template";
     if (tmpl.front() == '/') return quoted(tmpl) + ": absolute paths are not allowed (names stay inside the output folder)";

@@ -385,6 +385,10 @@ struct Run {
         const bool use_pool = opt.jobs > 1 && opt.store_files && !opt.console.enabled && !opt.pcap_per_flow && !opt.live;
         if (opt.jobs > 1 && !use_pool) say("-j is used only when writing flow files from capture files; running one thread");
         FileSinkConfig pool_fc = fc;
+        // Workers share the folder, but a connection's every name is made by the one worker its
+        // addresses and ports hash to: with names that hold all four, no other worker can take
+        // one of them, so each worker's I/O thread may create its files.
+        pool_fc.create_behind = std::get<NameTemplate>(tmpl).names_endpoints();
         if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap);
         if (opt.pcap_per_flow)
             per_flow = std::make_unique<PcapPerFlowWriter>(opt.outdir, std::get<NameTemplate>(tmpl),
@@ -409,7 +413,7 @@ struct Run {
         } else if (use_pool) {
             sink = std::make_unique<DiscardSink>();   // the workers own the file sinks
         } else {
-            fc.create_behind = true;   // alone in writing the folder (the -j workers are not)
+            fc.create_behind = true;   // alone in writing the folder
             auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed);
             files = fs.get();
             sink = std::move(fs);
@@ -424,7 +428,11 @@ struct Run {
         table = std::make_unique<FlowTable>(tc, *sink, budget, stats);
         if (use_pool) {
             const unsigned n = opt.jobs;
-            if (pool_fc.max_fds > 0) pool_fc.max_fds = std::max(4, pool_fc.max_fds / static_cast<int>(n));
+            // -f (or the default from the process limit) is shared by the workers, less the
+            // descriptors each may still have open while their closes wait for its I/O thread.
+            const int all = (pool_fc.max_fds > 0 ? pool_fc.max_fds : FileSink::default_max_open()) -
+                            FileSink::kQueuedCloses * static_cast<int>(n);
+            pool_fc.max_fds = std::max(4, all / static_cast<int>(n));
             pool = std::make_unique<WorkerPool>(n, opt.max_memory / n, [&](Shard& sh, unsigned) {
                 auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed);
                 pool_files.push_back(fs.get());

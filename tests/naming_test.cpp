@@ -235,3 +235,14 @@ TEST(Naming, FormatFlagsUnknownLetter) {
     ASSERT_EQ(r.index(), 1u);
     EXPECT_NE(std::get<1>(r).find("'q'"), std::string::npos);
 }
+
+// -j workers create files on their I/O threads only when names hold both endpoints the default
+// way (no other worker can then take one of a worker's names).
+TEST(Naming, NamesEndpointsOnlyForTheDefaultLayout) {
+    auto t = [](std::string_view s) { return std::get<NameTemplate>(NameTemplate::parse(s)); };
+    EXPECT_TRUE(t(kDefaultTemplate).names_endpoints());
+    EXPECT_TRUE(t("%T-%A.%a-%B.%b").names_endpoints());
+    EXPECT_FALSE(t("%A%a%B%b").names_endpoints());
+    EXPECT_FALSE(t("%a-%b").names_endpoints());
+    EXPECT_FALSE(t("%%A.%a-%B.%b").names_endpoints());
+}

@@ -63,6 +63,10 @@ public:
     [[nodiscard]] bool had_errors() const noexcept;
     [[nodiscard]] std::size_t open_files() const noexcept;
     [[nodiscard]] std::size_t max_open_files_seen() const noexcept;
+    /// The default -f: the process limit on descriptors less 24 (stdio, capture, report, slack).
+    static int default_max_open() noexcept;
+    /// With create_behind, descriptors whose close is queued may exceed -f by this many.
+    static constexpr int kQueuedCloses = 8;
     /// Files the I/O thread created (create_behind).
     [[nodiscard]] std::size_t files_created_behind() const noexcept;
     /// Makes the output folder (and parents); throws std::system_error with the path on failure.

@@ -42,6 +42,9 @@ public:
     /// True when expand() depends on `count` (so a taken name can be retried with count+1).
     [[nodiscard]] bool uses_count() const noexcept { return uses_count_; }
     [[nodiscard]] const std::string& text() const noexcept { return text_; }
+    /// True when names hold both addresses and ports as the default template does
+    /// ("%A.%a-%B.%b"): two directions with different addresses or ports never get one name.
+    [[nodiscard]] bool names_endpoints() const noexcept;
 
 private:
     std::string text_;
