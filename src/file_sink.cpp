@@ -117,6 +117,7 @@ struct FileSink::Impl {
     bool errors = false;
     static constexpr std::size_t kMaxRememberedNames = 65536;
     std::unordered_map<std::string, unsigned> next_count;   // taken name -> next count to try
+    std::string name_scratch;                                  // open_flow's first name
     // Write-behind (config.write_behind): at most 64 jobs and 4 MiB waiting for the I/O thread.
     std::unique_ptr<WriteBehind> wb;
     std::uint64_t wb_errors_counted = 0;
@@ -478,6 +479,16 @@ struct FileSink::Impl {
         if (wfd >= 0) ::close(wfd);
     }
 
+    /// A fresh slot that keeps its strings' storage (a name per flow without an allocation).
+    static void reset(Slot& s) {
+        std::string path = std::move(s.path), index = std::move(s.index);
+        path.clear();
+        index.clear();
+        s = Slot{};
+        s.path = std::move(path);
+        s.index = std::move(index);
+    }
+
     std::uint32_t allocate() {
         if (!free_slots.empty()) {
             const auto h = free_slots.back();
@@ -492,7 +503,7 @@ struct FileSink::Impl {
         const std::uint32_t h = allocate();
         info.sink_handle = h;
         Slot& s = *slots[h - 1];
-        s = Slot{};
+        reset(s);
         s.used = true;
         s.first_seen = info.name.first_seen;
         if (wb) s.file = std::make_shared<WrittenFile>();
@@ -507,7 +518,9 @@ struct FileSink::Impl {
         constexpr unsigned kMaxTries = 1'000'000;
         // Names already taken: start after the last count used for this name, so N files of one
         // name cost N opens, not N^2/2 (a connection that jumps -m again and again).
-        const std::string first = prefix + config.name_template.expand(info.name, 0);
+        std::string& first = name_scratch;   // reused: no allocation per flow
+        first.assign(prefix);
+        config.name_template.append_to(first, info.name, 0);
         const auto known = next_count.find(first);
         const unsigned start = known == next_count.end() ? 0 : known->second;
         if (start == 0 && queue_create(s, first)) {

@@ -99,6 +99,11 @@ std::variant<NameTemplate, std::string> NameTemplate::parse(std::string_view tmp
 std::string NameTemplate::expand(const FlowNameInfo& info, unsigned count) const {
     std::string out;
     out.reserve(text_.size() + 48);
+    append_to(out, info, count);
+    return out;
+}
+
+void NameTemplate::append_to(std::string& out, const FlowNameInfo& info, unsigned count) const {
     for (std::size_t i = 0; i < text_.size(); ++i) {
         const char ch = text_[i];
         if (ch != '%' || i + 1 >= text_.size()) {
@@ -139,7 +144,6 @@ std::string NameTemplate::expand(const FlowNameInfo& info, unsigned count) const
             break;
         }
     }
-    return out;
 }
 
 namespace {

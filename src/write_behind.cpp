@@ -40,10 +40,9 @@ void WriteBehind::push(Job&& job) {
     if (job.file) job.file->pending.fetch_add(1, std::memory_order_relaxed);
     outstanding_.fetch_add(1, std::memory_order_relaxed);
     if (job.close && job.fd != -1) closes_pending_.fetch_add(1, std::memory_order_relaxed);
-    std::deque<Job> finished;   // destroyed on this thread, after the lock is released
     std::unique_lock lk{mu_};
     const auto room = [&] {
-        if (!done_.empty()) collect(finished);
+        if (!done_.empty()) collect();
         const std::size_t held = queued_bytes_ + done_bytes_;
         return queue_.size() < max_jobs_ && (held == 0 || held + cost <= max_bytes_);
     };
@@ -63,35 +62,34 @@ void WriteBehind::push(Job&& job) {
     if (wake) idle_ = false;
     lk.unlock();
     if (wake) work_cv_.notify_one();
-    recycle(finished);
+    recycle();
 }
 
-void WriteBehind::collect(std::deque<Job>& into) {
+void WriteBehind::collect() {
     // Called with mu_ held. The finished jobs' bytes count against max_bytes until they are taken
     // here, so the queue and the jobs waiting to be freed together hold at most max_bytes.
     done_bytes_ = 0;
-    if (into.empty()) {
-        into.swap(done_);
+    if (freed_.empty()) {
+        freed_.swap(done_);
     } else {
-        for (Job& j : done_) into.push_back(std::move(j));
+        for (Job& j : done_) freed_.push_back(std::move(j));
         done_.clear();
     }
 }
 
-void WriteBehind::recycle(std::deque<Job>& finished) {
+void WriteBehind::recycle() {
     // Full-size buffers are kept for take_buffer() (no allocation for every 16 KiB of a bulk
     // flow); everything else is freed here, on the thread that allocated it.
-    for (Job& j : finished) {
+    for (Job& j : freed_) {
         if (recycle_capacity_ && j.data.capacity() >= recycle_capacity_ && spare_.size() < kMaxSpareBuffers) {
             j.data.clear();
             spare_.push_back(std::move(j.data));
         }
     }
-    finished.clear();
+    freed_.clear();
 }
 
 void WriteBehind::drain() {
-    std::deque<Job> finished;
     {
         std::unique_lock lk{mu_};
         if (idle_ && !queue_.empty()) {
@@ -99,9 +97,9 @@ void WriteBehind::drain() {
             work_cv_.notify_one();
         }
         room_cv_.wait(lk, [&] { return queue_.empty() && busy_ == 0; });
-        collect(finished);
+        collect();
     }
-    recycle(finished);
+    recycle();
 }
 
 std::vector<std::uint8_t> WriteBehind::take_buffer() {
@@ -116,7 +114,7 @@ void WriteBehind::run() {
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, nullptr);
-    std::deque<Job> batch;
+    std::vector<Job> batch;
     std::unique_lock lk{mu_};
     for (;;) {
         if (queue_.empty()) {

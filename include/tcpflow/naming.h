@@ -39,6 +39,8 @@ public:
 
     /// Expands for one flow direction; `count` is the collision counter (0 for the first name).
     [[nodiscard]] std::string expand(const FlowNameInfo& info, unsigned count) const;
+    /// The same, appended to `out` (no allocation when it has room).
+    void append_to(std::string& out, const FlowNameInfo& info, unsigned count) const;
     /// True when expand() depends on `count` (so a taken name can be retried with count+1).
     [[nodiscard]] bool uses_count() const noexcept { return uses_count_; }
     [[nodiscard]] const std::string& text() const noexcept { return text_; }

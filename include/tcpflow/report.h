@@ -65,7 +65,7 @@ struct ReportHttpBody {
 
 /// What the sinks add to a flow's entry.
 struct ReportExtras {
-    std::string filename;              ///< flow file path written; empty = no file
+    std::string_view filename;         ///< flow file path written; empty = no file
     std::string md5_hex;               ///< -e md5; empty = none
     std::vector<ReportHttpBody> http_bodies;   ///< -e http
 };

@@ -16,7 +16,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -99,14 +98,16 @@ public:
 private:
     void run();
     void execute(Job& job);
-    void collect(std::deque<Job>& into);     // takes the finished jobs (mu_ held)
-    void recycle(std::deque<Job>& finished);   // keeps full-size buffers, frees the rest
+    void collect();   // takes the finished jobs into freed_ (mu_ held)
+    void recycle();   // keeps full-size buffers of freed_, frees the rest
 
     const std::size_t max_jobs_, max_bytes_;
     std::mutex mu_;
     std::condition_variable work_cv_;   // the I/O thread waits for jobs
     std::condition_variable room_cv_;   // callers wait for room or for drain
-    std::deque<Job> queue_;
+    // Vectors, not deques: swapped between the threads, they keep their capacity, so queueing
+    // allocates nothing once the run has warmed up.
+    std::vector<Job> queue_;
     std::size_t queued_bytes_ = 0;
     std::size_t busy_ = 0;              // jobs taken by the I/O thread and not finished
     bool stop_ = false;
@@ -114,7 +115,8 @@ private:
     std::atomic<std::uint64_t> errors_{0};
     std::atomic<std::size_t> outstanding_{0};   // pushed and not yet run
     std::atomic<std::size_t> closes_pending_{0};
-    std::deque<Job> done_;              // run, and waiting to be freed by the pushing thread
+    std::vector<Job> done_;             // run, and waiting to be freed by the pushing thread
+    std::vector<Job> freed_;            // the pushing thread's: done_ jobs taken, freed after the lock
     std::size_t done_bytes_ = 0;
     std::size_t recycle_capacity_ = 0;
     int uid_ = -1, gid_ = -1;
