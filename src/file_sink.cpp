@@ -118,6 +118,7 @@ struct FileSink::Impl {
     static constexpr std::size_t kMaxRememberedNames = 65536;
     std::unordered_map<std::string, unsigned> next_count;   // taken name -> next count to try
     std::string name_scratch;                                  // open_flow's first name
+    std::string prefix;   // "<outdir>/", or empty for the current folder; a '/' after it: a sub-folder
     // Write-behind (config.write_behind): at most 64 jobs and 4 MiB waiting for the I/O thread.
     std::unique_ptr<WriteBehind> wb;
     std::uint64_t wb_errors_counted = 0;
@@ -133,12 +134,16 @@ struct FileSink::Impl {
     /// Whether a queued create for `path` may not have run yet: then O_EXCL here would take the
     /// name from under it. Only names in `taken` can be queued.
     bool create_pending(const std::string& path) {
-        while (!creating.empty() && creating.front()->created.load(std::memory_order_acquire)) creating.pop_front();
+        forget_created();
         return std::any_of(creating.begin(), creating.end(), [&](const auto& f) { return f->path == path; });
     }
-    std::size_t prefix_size = 0;   // of prefix(): a name with a '/' after it is in a sub-folder
+    /// Drops the files whose create has run from the front of `creating` (bounded by the queue).
+    void forget_created() {
+        while (!creating.empty() && creating.front()->created.load(std::memory_order_acquire)) creating.pop_front();
+    }
 
     Impl(FileSinkConfig c, Stats& s, FileClosedFn cb) : config{std::move(c)}, stats{&s}, on_closed{std::move(cb)} {
+        if (!config.outdir.empty() && config.outdir != ".") prefix = config.outdir + "/";
         const bool default_fds = config.max_fds <= 0 || config.max_fds <= default_max_fds();
         if (config.max_fds <= 0) config.max_fds = default_max_fds();
         if (config.index_files) config.max_fds = std::max(2, config.max_fds / 2);
@@ -146,8 +151,9 @@ struct FileSink::Impl {
             wb = std::make_unique<WriteBehind>(64, 4u << 20);
             wb->recycle_buffers_of(config.buffer_bytes);
             wb->set_owner(config.uid, config.gid);
-            // The I/O thread needs a descriptor of its own for a moment per create: only within
-            // the process limit's slack (default_max_fds leaves 24). -I reads its files back.
+            // Files created there are open before this thread counts them closed; that stays
+            // within the slack default_max_fds leaves below the process limit, so not with -f
+            // above it. -I reads its files back.
             if (config.create_behind && default_fds && !config.index_files) start_create_behind();
         }
     }
@@ -157,19 +163,14 @@ struct FileSink::Impl {
         if (dir_fd >= 0) ::close(dir_fd);
     }
 
-    std::string prefix() const {
-        return (config.outdir.empty() || config.outdir == ".") ? std::string{} : config.outdir + "/";
-    }
 
     /// Every name now in the output folder goes into `taken` (a second run into the same folder
     /// must write c1 names, as with O_EXCL).
     void start_create_behind() {
-        const std::string pre = prefix();
-        prefix_size = pre.size();
-        if (!pre.empty()) {
+        if (!prefix.empty()) {
             dir_fd = ::open(config.outdir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
             if (dir_fd < 0) return;   // no folder yet: every file is created here (and the folder made)
-            wb->create_in(dir_fd, prefix_size);
+            wb->create_in(dir_fd, prefix.size());
         }
         create_behind = true;
         wb->on_missing_folder([uid = config.uid, gid = config.gid](const std::string& path) {
@@ -179,10 +180,10 @@ struct FileSink::Impl {
                 // the create fails again and says why
             }
         });
-        if (DIR* d = ::opendir(pre.empty() ? "." : config.outdir.c_str())) {
-            std::string name = pre;
+        if (DIR* d = ::opendir(prefix.empty() ? "." : config.outdir.c_str())) {
+            std::string name = prefix;
             while (const dirent* e = ::readdir(d)) {
-                name.resize(pre.size());
+                name.resize(prefix.size());
                 name += e->d_name;
                 taken.add(name);
             }
@@ -200,13 +201,14 @@ struct FileSink::Impl {
     /// Queues the creation of `path` for the I/O thread, when its name is surely free and the
     /// I/O thread keeps up. False: create it here.
     bool queue_create(Slot& s, const std::string& path) {
-        if (!create_behind || wb->behind(kHelpBacklog) || path.find('/', prefix_size) != std::string::npos ||
+        if (!create_behind || wb->behind(kHelpBacklog) || path.find('/', prefix.size()) != std::string::npos ||
             taken.maybe_contains(path))
             return false;
         while (open_count >= static_cast<std::size_t>(config.max_fds) && lru_head) close_fd(*lru_head);
         if (!fds_to_spare()) return false;
         taken.add(path);
         ++created_behind;
+        forget_created();
         creating.push_back(s.file);
         s.path = path;
         s.file->path = path;
@@ -507,7 +509,6 @@ struct FileSink::Impl {
         s.used = true;
         s.first_seen = info.name.first_seen;
         if (wb) s.file = std::make_shared<WrittenFile>();
-        const std::string prefix = this->prefix();
         if (info.resumed && !info.path.empty()) {
             s.path = info.path;   // continue the same file
             if (s.file) s.file->path = s.path;
