@@ -138,6 +138,24 @@ TEST_F(E2E, ConnectionReuseGetsCNames) {
     EXPECT_EQ(f.at(kS + "c1"), "srv2\n");
 }
 
+// A second run into the same folder never overwrites: its files take c1 names (the names in
+// the folder at the start are known before any file is created, on either thread), with -j too.
+TEST_F(E2E, ASecondRunIntoTheSameFolderWritesCNames) {
+    Talk t;
+    t.handshake();
+    t.c(0, "request\n");
+    t.s(0, "response\n");
+    ASSERT_EQ(run(t).exit_code, 0);
+    ASSERT_EQ(run(t).exit_code, 0);
+    ASSERT_EQ(run(t, {"-j", "2"}).exit_code, 0);
+    const auto f = files();
+    for (const std::string suffix : {"", "c1", "c2"}) {
+        EXPECT_EQ(f.at(kC + suffix), "request\n") << suffix;
+        EXPECT_EQ(f.at(kS + suffix), "response\n") << suffix;
+    }
+    EXPECT_EQ(f.count(kC + "c3"), 0u);
+}
+
 TEST_F(E2E, VlanSuffixIsTheTwelveBitVid) {
     Talk t;
     t.tags = {{0x8100, static_cast<std::uint16_t>((3 << 13) | 5)}};
