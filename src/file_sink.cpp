@@ -204,7 +204,7 @@ struct FileSink::Impl {
         if (!create_behind || wb->behind(kHelpBacklog) || path.find('/', prefix.size()) != std::string::npos ||
             taken.maybe_contains(path))
             return false;
-        while (open_count >= static_cast<std::size_t>(config.max_fds) && lru_head) close_fd(*lru_head);
+        close_to_limit();
         if (!fds_to_spare()) return false;
         taken.add(path);
         ++created_behind;
@@ -254,6 +254,19 @@ struct FileSink::Impl {
         s.lru_next = nullptr;
         (lru_tail ? lru_tail->lru_next : lru_head) = &s;
         lru_tail = &s;
+    }
+
+    /// Puts the slot's descriptor (open, or being created by the I/O thread) into the books:
+    /// counted, most recently used. take_fd() takes it out again.
+    void track_open(Slot& s) {
+        ++open_count;
+        max_open_seen = std::max(max_open_seen, open_count);
+        lru_push(s);
+    }
+
+    /// Closes least recently used files until one more fits under -f.
+    void close_to_limit() {
+        while (open_count >= static_cast<std::size_t>(config.max_fds) && lru_head) close_fd(*lru_head);
     }
 
     /// Takes the slot's open descriptor out of the books (LRU list, count) and returns it; the
@@ -310,7 +323,7 @@ struct FileSink::Impl {
 
     /// Opens `flags` on the slot's path, closing least recently used files when descriptors run out.
     int open_path(Slot& s, int flags) {
-        while (open_count >= static_cast<std::size_t>(config.max_fds) && lru_head) close_fd(*lru_head);
+        close_to_limit();
         if (create_behind && !fds_to_spare()) sync();   // let the queued closes run
         bool synced = false;
         for (;;) {
@@ -352,9 +365,7 @@ struct FileSink::Impl {
             fail(s, "cannot open", errno);
             return false;
         }
-        ++open_count;
-        max_open_seen = std::max(max_open_seen, open_count);
-        lru_push(s);
+        track_open(s);
         return true;
     }
 
@@ -525,9 +536,7 @@ struct FileSink::Impl {
         const auto known = next_count.find(first);
         const unsigned start = known == next_count.end() ? 0 : known->second;
         if (start == 0 && queue_create(s, first)) {
-            ++open_count;
-            max_open_seen = std::max(max_open_seen, open_count);
-            lru_push(s);
+            track_open(s);
             info.path = s.path;
             announce(s, true);
             return;
@@ -550,9 +559,7 @@ struct FileSink::Impl {
                 s.fd = fd;
                 if (s.file) s.file->path = s.path;
                 if (create_behind) taken.add(s.path);
-                ++open_count;
-                max_open_seen = std::max(max_open_seen, open_count);
-                lru_push(s);
+                track_open(s);
                 chown_path(s.path);
                 info.path = s.path;
                 announce(s, true);

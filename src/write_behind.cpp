@@ -39,7 +39,7 @@ void WriteBehind::push(Job&& job) {
     const std::size_t cost = job.data.size() + kJobOverhead;
     if (job.file) job.file->pending.fetch_add(1, std::memory_order_relaxed);
     outstanding_.fetch_add(1, std::memory_order_relaxed);
-    if (job.close && job.fd != -1) closes_pending_.fetch_add(1, std::memory_order_relaxed);
+    if (job.closes_fd()) closes_pending_.fetch_add(1, std::memory_order_relaxed);
     std::unique_lock lk{mu_};
     const auto room = [&] {
         if (!done_.empty()) collect();
@@ -137,7 +137,7 @@ void WriteBehind::run() {
         room_cv_.notify_all();   // the queue has room again
         std::size_t run_jobs = 0, closes = 0;
         for (Job& j : batch) {
-            closes += j.close && j.fd != -1 ? 1 : 0;
+            closes += j.closes_fd() ? 1 : 0;   // before execute() resolves kCreatedThere
             execute(j);
             // Release: a caller that sees pending == 0 also sees this job's effects done.
             if (j.file) j.file->pending.fetch_sub(1, std::memory_order_release);

@@ -35,8 +35,8 @@ struct FileSinkConfig {
     /// flow file as soon as it is closed (-e md5, -e http, tcp_cmd and alert hooks do).
     bool write_behind = false;
     /// With write_behind: a new file whose name is known to be free (not in the folder when the
-    /// run started, not made since) is created by the I/O thread too; its descriptor number is
-    /// reserved here first. Only for a sink that is alone in writing its folder (not -j workers).
+    /// run started, not made since) is created by the I/O thread too. Only for a sink whose names
+    /// no other writer of the folder can take (alone, or -j workers with names_endpoints()).
     bool create_behind = false;
     /// A flow's file was created (`created`) or a resumed flow continues its file (tcp_alert_fd).
     std::function<void(const std::string& path, bool created)> on_file_opened;

@@ -49,6 +49,8 @@ public:
         /// First of all: create file->path (O_CREAT|O_EXCL) into file->fd. Jobs of that file
         /// then give kCreatedThere as their fd. A failure fails the file.
         bool create = false;
+        /// It closes a descriptor that is (or will be) open: counted in closes_pending().
+        [[nodiscard]] bool closes_fd() const noexcept { return close && fd != -1; }
     };
     /// A job's fd: the descriptor the file's create job opened (WrittenFile::fd).
     static constexpr int kCreatedThere = -2;
@@ -88,8 +90,8 @@ public:
         return outstanding_.load(std::memory_order_relaxed) >= jobs;
     }
 
-    /// Jobs with a close (or a create) pushed and not yet run: descriptors open, or about to be,
-    /// that the caller does not count as open any more (or not yet).
+    /// Jobs that close a descriptor, pushed and not yet run: descriptors still open that the
+    /// caller no longer counts as open.
     [[nodiscard]] std::size_t closes_pending() const noexcept { return closes_pending_.load(std::memory_order_relaxed); }
 
     /// Failed writes so far (each file's first failure also printed once to stderr).
