@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "support/packet_builder.h"
-#include "tcpflow/decoder.h"
-#include "tcpflow/flow_sink.h"
-#include "tcpflow/flow_table.h"
-#include "tcpflow/memory_budget.h"
-#include "tcpflow/reassembler.h"
-#include "tcpflow/stats.h"
+#include "tcpflow/decode/decoder.h"
+#include "tcpflow/flow/flow_sink.h"
+#include "tcpflow/flow/flow_table.h"
+#include "tcpflow/base/memory_budget.h"
+#include "tcpflow/flow/reassembler.h"
+#include "tcpflow/base/stats.h"
 
 namespace {
 

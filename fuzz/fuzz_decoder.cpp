@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "tcpflow/decoder.h"
-#include "tcpflow/memory_budget.h"
-#include "tcpflow/stats.h"
+#include "tcpflow/decode/decoder.h"
+#include "tcpflow/base/memory_budget.h"
+#include "tcpflow/base/stats.h"
 
 using namespace tcpflow;
 

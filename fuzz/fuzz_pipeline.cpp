@@ -1,5 +1,5 @@
 // fuzz_pipeline: raw capture-file bytes -> libpcap (pcap_fopen_offline on fmemopen) -> Decoder ->
-// FlowTable -> an in-memory sink, with a small memory limit handled as src/pipeline.cpp does.
+// FlowTable -> an in-memory sink, with a small memory limit handled as src/app/pipeline.cpp does.
 #include <pcap/pcap.h>
 
 #include <cstdint>
@@ -8,11 +8,11 @@
 #include <map>
 #include <string>
 
-#include "tcpflow/decoder.h"
-#include "tcpflow/flow_sink.h"
-#include "tcpflow/flow_table.h"
-#include "tcpflow/memory_budget.h"
-#include "tcpflow/stats.h"
+#include "tcpflow/decode/decoder.h"
+#include "tcpflow/flow/flow_sink.h"
+#include "tcpflow/flow/flow_table.h"
+#include "tcpflow/base/memory_budget.h"
+#include "tcpflow/base/stats.h"
 
 using namespace tcpflow;
 

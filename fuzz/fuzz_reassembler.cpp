@@ -15,10 +15,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "tcpflow/flow_sink.h"
-#include "tcpflow/flow_table.h"
-#include "tcpflow/memory_budget.h"
-#include "tcpflow/stats.h"
+#include "tcpflow/flow/flow_sink.h"
+#include "tcpflow/flow/flow_table.h"
+#include "tcpflow/base/memory_budget.h"
+#include "tcpflow/base/stats.h"
 
 using namespace tcpflow;
 

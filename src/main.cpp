@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "tcpflow/cli.h"
-#include "tcpflow/pipeline.h"
+#include "tcpflow/app/cli.h"
+#include "tcpflow/app/pipeline.h"
 
 int main(int argc, char** argv) {
     const std::vector<std::string> args(argv, argv + argc);

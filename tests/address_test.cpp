@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "tcpflow/address.h"
+#include "tcpflow/base/address.h"
 
 using tcpflow::Bytes;
 using tcpflow::IpAddress;

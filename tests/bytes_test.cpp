@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "tcpflow/bytes.h"
+#include "tcpflow/base/bytes.h"
 
 using tcpflow::ByteReader;
 using tcpflow::Bytes;

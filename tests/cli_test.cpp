@@ -1,12 +1,12 @@
 // cli_test: the command line -> Options, every flag short and long, usage errors, help, version.
-#include "tcpflow/cli.h"
+#include "tcpflow/app/cli.h"
 
 #include <gtest/gtest.h>
 
 #include <initializer_list>
 #include <string>
 
-#include "tcpflow/naming.h"
+#include "tcpflow/flow/naming.h"
 
 using namespace tcpflow;
 

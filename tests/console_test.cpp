@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "tcpflow/console_sink.h"
+#include "tcpflow/output/console_sink.h"
 
 using namespace tcpflow;
 

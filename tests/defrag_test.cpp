@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "support/decode_helpers.h"
-#include "tcpflow/defrag.h"
+#include "tcpflow/decode/defrag.h"
 
 using namespace tcpflow;
 using namespace tcpflow::test;

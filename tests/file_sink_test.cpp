@@ -12,8 +12,8 @@
 #include <variant>
 
 #include "support/run.h"
-#include "tcpflow/file_sink.h"
-#include "tcpflow/write_behind.h"
+#include "tcpflow/output/file_sink.h"
+#include "tcpflow/output/write_behind.h"
 
 using namespace tcpflow;
 using tcpflow::test::TempDir;

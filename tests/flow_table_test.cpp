@@ -6,7 +6,7 @@
 
 #include "support/memory_sink.h"
 #include "support/packet_builder.h"
-#include "tcpflow/flow_table.h"
+#include "tcpflow/flow/flow_table.h"
 
 namespace tcpflow {
 namespace {

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tcpflow/http_body.h"
+#include "tcpflow/content/http_body.h"
 
 using namespace tcpflow;
 

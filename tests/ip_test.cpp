@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "support/decode_helpers.h"
-#include "tcpflow/ip.h"
+#include "tcpflow/decode/ip.h"
 
 using namespace tcpflow;
 using namespace tcpflow::test;

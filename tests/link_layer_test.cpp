@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "support/decode_helpers.h"
-#include "tcpflow/link_layer.h"
+#include "tcpflow/decode/link_layer.h"
 
 using namespace tcpflow;
 using namespace tcpflow::test;

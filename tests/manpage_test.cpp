@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "tcpflow/cli.h"
+#include "tcpflow/app/cli.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tcpflow/md5.h"
+#include "tcpflow/content/md5.h"
 
 using tcpflow::Bytes;
 using tcpflow::Md5;

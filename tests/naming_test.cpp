@@ -1,5 +1,5 @@
 // naming_test: -T escapes, -F modifiers and template validation, against tcpflow 1.6.1's examples.
-#include "tcpflow/naming.h"
+#include "tcpflow/flow/naming.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // privileges_test: the pieces of -U / -z / sudo ownership that have no root effects.
-#include "tcpflow/privileges.h"
+#include "tcpflow/app/privileges.h"
 
 #include <gtest/gtest.h>
 #include <pwd.h>

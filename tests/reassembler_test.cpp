@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "tcpflow/reassembler.h"
+#include "tcpflow/flow/reassembler.h"
 
 namespace tcpflow {
 namespace {

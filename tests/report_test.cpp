@@ -9,7 +9,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "tcpflow/report.h"
+#include "tcpflow/output/report.h"
 
 using namespace tcpflow;
 

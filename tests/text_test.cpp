@@ -6,7 +6,7 @@
 #include <ctime>
 #include <string>
 
-#include "tcpflow/text.h"
+#include "tcpflow/base/text.h"
 
 using namespace tcpflow;
 

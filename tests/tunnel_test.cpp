@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "support/decode_helpers.h"
-#include "tcpflow/tunnel.h"
+#include "tcpflow/decode/tunnel.h"
 
 using namespace tcpflow;
 using namespace tcpflow::test;

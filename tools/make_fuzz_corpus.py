@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_sample as ms  # noqa: E402
 
-# LinkType enum order in include/tcpflow/decoder.h (fuzz_decoder picks it with byte 0).
+# LinkType enum order in include/tcpflow/decode/decoder.h (fuzz_decoder picks it with byte 0).
 NULL_BSD, LOOP, ETHERNET, RAW, IPV4, IPV6, SLL, SLL2, PPP = range(9)
 
 

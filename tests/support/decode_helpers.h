@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "support/packet_builder.h"
-#include "tcpflow/decoder.h"
+#include "tcpflow/decode/decoder.h"
 
 namespace tcpflow::test {
 

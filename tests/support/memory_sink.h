@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "tcpflow/flow_sink.h"
+#include "tcpflow/flow/flow_sink.h"
 
 namespace tcpflow::test {
 

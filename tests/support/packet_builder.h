@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "tcpflow/address.h"
-#include "tcpflow/bytes.h"
+#include "tcpflow/base/address.h"
+#include "tcpflow/base/bytes.h"
 
 namespace tcpflow::test {
 

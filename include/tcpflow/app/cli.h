@@ -1,0 +1,29 @@
+// cli.h: the command line -> Options, as a pure function (CLI11 inside, nothing run).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tcpflow/app/options.h"
+
+namespace tcpflow {
+
+struct CliResult {
+    enum class Action { run, exit } action = Action::run;
+    Options options;          ///< valid when action == run
+    int exit_code = 0;        ///< when action == exit: 0 (help, version) or 2 (usage error)
+    std::string out;          ///< text for stdout (help, version)
+    std::string err;          ///< text for stderr (usage error: one-line reason plus a hint)
+    /// When action == run: notes for stderr, one line each without the trailing newline
+    /// (deprecated or ignored options, scanners not built in). Print them prefixed "tcpflow: ".
+    std::vector<std::string> warnings;
+};
+
+/// Parses argv (args[0] is the program name). Short flags keep tcpflow 1.6.1's letters and
+/// meanings, each also has a long name; the BPF expression is the words left over, anywhere.
+[[nodiscard]] CliResult parse_command_line(const std::vector<std::string>& args);
+
+/// Every long option name the parser knows (without the leading "--"), for the man-page test.
+[[nodiscard]] std::vector<std::string> all_long_options();
+
+}  // namespace tcpflow

@@ -1,0 +1,63 @@
+// pcap_source.h: capture files and live interfaces through libpcap (adapter; the only pcap.h user).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tcpflow/base/bytes.h"
+#include "tcpflow/base/timestamp.h"
+
+namespace tcpflow {
+
+struct RawPacket {
+    Timestamp ts;
+    std::uint32_t wire_len = 0;
+    Bytes data;          ///< valid until the next call to next()
+};
+
+struct CaptureStats {
+    std::uint64_t received = 0, dropped = 0, if_dropped = 0;
+    bool valid = false;
+};
+
+class PcapSource {
+public:
+    enum class Next { packet, timeout, end, error };
+
+    /// Opens a capture file ("-" = standard input) with nanosecond timestamps.
+    /// Throws std::runtime_error("<path>: <libpcap's reason>").
+    static std::unique_ptr<PcapSource> open_file(const std::string& path);
+    /// Opens a live interface ("" = first device), snaplen 262144, several MiB of kernel buffer,
+    /// immediate delivery. Throws std::runtime_error with libpcap's reason.
+    static std::unique_ptr<PcapSource> open_live(const std::string& interface, bool promiscuous, int timeout_ms);
+    /// Checks a BPF expression without any capture; returns libpcap's message or "" when valid.
+    static std::string check_filter(const std::string& expression);
+
+    ~PcapSource();
+    PcapSource(const PcapSource&) = delete;
+    PcapSource& operator=(const PcapSource&) = delete;
+
+    /// Compiles and installs a BPF filter; throws std::invalid_argument with libpcap's message.
+    void set_filter(const std::string& expression);
+    [[nodiscard]] int datalink() const noexcept;
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    /// For live sources: waits at most `wait_ms` for a packet (timeout when none came).
+    Next next(RawPacket& out, int wait_ms = 100);
+    [[nodiscard]] std::string error() const;
+    [[nodiscard]] CaptureStats stats() const;
+    /// The pcap file header's snapshot length.
+    [[nodiscard]] int snaplen() const noexcept;
+    /// Asks a blocking next() to return (safe from a signal handler).
+    void break_loop() noexcept;
+
+private:
+    PcapSource(void* handle, std::string name, bool live);
+    void* pcap_;         // pcap_t*, kept opaque so pcap.h stays inside the adapter
+    std::string name_;
+    bool live_;
+    bool nano_ = true;
+    std::unique_ptr<char[]> read_buffer_;   // stdio buffer of a capture file; outlives pcap_close
+};
+
+}  // namespace tcpflow

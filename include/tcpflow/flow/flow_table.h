@@ -1,0 +1,66 @@
+// flow_table.h: connections, their two directions, and the TCP rules that decide which bytes of
+// which segment go where (SPEC section 4).
+//
+// Per packet: one hash lookup (O(1), independent of the number of open flows), the SYN/RST/FIN
+// rules, then the direction's Reassembler. Idle connections are closed in packet time from the
+// front of an LRU list (O(1) per expiry). Memory for buffered data and flow state is charged to
+// the shared MemoryBudget; at the limit the oldest hole is given up, then idle connections are
+// closed. Flows closed earlier (FIN, timeout, memory) are remembered in a bounded table so that a
+// later packet continues the same file at the right offset, and segments of a reset connection
+// change nothing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "tcpflow/decode/decoder.h"
+#include "tcpflow/flow/flow_sink.h"
+#include "tcpflow/base/memory_budget.h"
+#include "tcpflow/app/options.h"
+#include "tcpflow/base/stats.h"
+#include "tcpflow/base/timestamp.h"
+
+namespace tcpflow {
+
+struct FlowTableConfig {
+    OverlapPolicy overlap = OverlapPolicy::first;
+    std::uint64_t max_seek = 16ull * 1024 * 1024;          ///< -m: larger jumps start a new file
+    std::uint64_t max_bytes = ~std::uint64_t{0};           ///< -b: bytes stored per direction
+    std::int64_t idle_timeout_ns = 600LL * kNsPerSec;      ///< packet time; 0 = never
+    std::size_t max_saved_flows = 8192;                    ///< closed flows remembered for resuming
+    std::int64_t tdelta_ns = 0;                            ///< -S tdelta, added to packet times
+};
+
+struct FlowTableCounts {
+    std::uint64_t connections_created = 0;
+    std::uint64_t flow_directions = 0;
+    std::uint64_t open_connections = 0;
+    std::uint64_t max_open_connections = 0;
+};
+
+class FlowTable {
+public:
+    FlowTable(FlowTableConfig config, FlowSink& sink, MemoryBudget& budget, Stats& stats);
+    ~FlowTable();
+    FlowTable(const FlowTable&) = delete;
+    FlowTable& operator=(const FlowTable&) = delete;
+
+    /// One decoded segment captured at `ts`; `wire_len`/`cap_len` are its frame's sizes.
+    void on_packet(const DecodedPacket& pkt, Timestamp ts, std::uint32_t wire_len, std::uint32_t cap_len);
+    /// Closes connections idle for longer than the idle timeout at packet time `now`.
+    void expire(Timestamp now);
+    /// Gives up buffered holes, then closes idle connections, until the budget is under its limit.
+    void relieve_memory();
+    /// Closes every flow (end of input, or the run was stopped). Buffered data is written.
+    void close_all(CloseReason reason = CloseReason::end_of_input);
+    /// -R: when false, packets of connections not seen before are ignored.
+    void set_start_new_flows(bool on) noexcept;
+
+    [[nodiscard]] FlowTableCounts counts() const noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tcpflow

@@ -1,0 +1,1 @@
+#include "tcpflow/base/memory_budget.h"

@@ -1,0 +1,153 @@
+#include "tcpflow/capture/pcap_source.h"
+
+#include <pcap/pcap.h>
+#include <poll.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+namespace tcpflow {
+
+namespace {
+pcap_t* P(void* p) { return static_cast<pcap_t*>(p); }
+constexpr int kSnaplen = 262144;
+constexpr int kBufferBytes = 16 * 1024 * 1024;
+constexpr std::size_t kReadBuffer = 1 << 20;
+}  // namespace
+
+PcapSource::PcapSource(void* handle, std::string name, bool live)
+    : pcap_{handle}, name_{std::move(name)}, live_{live},
+      nano_{pcap_get_tstamp_precision(P(handle)) == PCAP_TSTAMP_PRECISION_NANO} {}
+
+PcapSource::~PcapSource() {
+    if (pcap_) pcap_close(P(pcap_));
+}
+
+std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path) {
+    char errbuf[PCAP_ERRBUF_SIZE] = {};
+    // Our own FILE* with a large buffer: libpcap reads each record with fread, and stdio's default
+    // 4 KiB buffer would make that a read(2) per few packets.
+    std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+    if (!f) throw std::runtime_error(path + ": " + std::strerror(errno));
+    // glibc ignores the size unless it is given the buffer, so the source owns one.
+    auto buffer = std::make_unique<char[]>(kReadBuffer);
+    std::setvbuf(f, buffer.get(), _IOFBF, kReadBuffer);
+    pcap_t* p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (!p) {
+        if (f != stdin) std::fclose(f);
+        throw std::runtime_error(path + ": " + errbuf);
+    }
+    auto src = std::unique_ptr<PcapSource>(new PcapSource(p, path, false));
+    src->read_buffer_ = std::move(buffer);
+    return src;
+}
+
+std::unique_ptr<PcapSource> PcapSource::open_live(const std::string& interface, bool promiscuous, int timeout_ms) {
+    char errbuf[PCAP_ERRBUF_SIZE] = {};
+    std::string dev = interface;
+    if (dev.empty()) {
+        pcap_if_t* all = nullptr;
+        if (pcap_findalldevs(&all, errbuf) != 0 || !all) {
+            if (all) pcap_freealldevs(all);
+            throw std::runtime_error(std::string("no capture device found") + (errbuf[0] ? std::string(": ") + errbuf : ""));
+        }
+        dev = all->name;
+        pcap_freealldevs(all);
+    }
+    pcap_t* p = pcap_create(dev.c_str(), errbuf);
+    if (!p) throw std::runtime_error(dev + ": " + errbuf);
+    pcap_set_snaplen(p, kSnaplen);
+    pcap_set_promisc(p, promiscuous ? 1 : 0);
+    pcap_set_timeout(p, timeout_ms > 0 ? timeout_ms : 10);
+    pcap_set_buffer_size(p, kBufferBytes);
+    pcap_set_immediate_mode(p, 1);
+    pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
+    const int rc = pcap_activate(p);
+    if (rc < 0) {
+        std::string why = pcap_geterr(p);
+        if (why.empty()) why = pcap_statustostr(rc);
+        pcap_close(p);
+        // One line a user can act on: which interface, what is wrong, libpcap's words in brackets.
+        if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+            throw std::runtime_error("cannot capture on " + dev + ": no such interface (" + why + ")");
+        if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
+            throw std::runtime_error("cannot capture on " + dev + ": permission denied (" + why +
+                                     "); run as root or give tcpflow CAP_NET_RAW");
+        throw std::runtime_error("cannot capture on " + dev + ": " + why);
+    }
+    if (pcap_setnonblock(p, 1, errbuf) != 0) {
+        pcap_close(p);
+        throw std::runtime_error(dev + ": " + errbuf);
+    }
+    return std::unique_ptr<PcapSource>(new PcapSource(p, dev, true));
+}
+
+std::string PcapSource::check_filter(const std::string& expression) {
+    if (expression.empty()) return "";
+    pcap_t* dead = pcap_open_dead(DLT_EN10MB, kSnaplen);
+    bpf_program prog{};
+    std::string msg;
+    if (pcap_compile(dead, &prog, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+        msg = pcap_geterr(dead);
+    else
+        pcap_freecode(&prog);
+    pcap_close(dead);
+    return msg;
+}
+
+void PcapSource::set_filter(const std::string& expression) {
+    if (expression.empty()) return;
+    bpf_program prog{};
+    if (pcap_compile(P(pcap_), &prog, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+        throw std::invalid_argument(pcap_geterr(P(pcap_)));
+    const int rc = pcap_setfilter(P(pcap_), &prog);
+    pcap_freecode(&prog);
+    if (rc != 0) throw std::invalid_argument(pcap_geterr(P(pcap_)));
+}
+
+int PcapSource::datalink() const noexcept { return pcap_datalink(P(pcap_)); }
+int PcapSource::snaplen() const noexcept { return pcap_snapshot(P(pcap_)); }
+
+PcapSource::Next PcapSource::next(RawPacket& out, int wait_ms) {
+    for (;;) {
+        pcap_pkthdr* hdr = nullptr;
+        const u_char* data = nullptr;
+        const int rc = pcap_next_ex(P(pcap_), &hdr, &data);
+        if (rc == 1) {
+            out.ts = nano_ ? Timestamp::from_sec_nsec(hdr->ts.tv_sec, hdr->ts.tv_usec)
+                          : Timestamp::from_sec_usec(hdr->ts.tv_sec, hdr->ts.tv_usec);
+            out.wire_len = hdr->len;
+            out.data = Bytes{data, hdr->caplen};
+            return Next::packet;
+        }
+        if (rc == PCAP_ERROR_BREAK) return live_ ? Next::timeout : Next::end;
+        if (rc == PCAP_ERROR) return Next::error;
+        // rc == 0: live capture, nothing ready (non-blocking). Wait on the descriptor.
+        if (!live_) return Next::end;
+        const int fd = pcap_get_selectable_fd(P(pcap_));
+        if (fd < 0) return Next::timeout;
+        pollfd pfd{fd, POLLIN, 0};
+        const int pr = ::poll(&pfd, 1, wait_ms);
+        if (pr <= 0) return Next::timeout;
+    }
+}
+
+std::string PcapSource::error() const { return pcap_geterr(P(pcap_)); }
+
+CaptureStats PcapSource::stats() const {
+    CaptureStats s;
+    pcap_stat st{};
+    if (live_ && pcap_stats(P(pcap_), &st) == 0) {
+        s.received = st.ps_recv;
+        s.dropped = st.ps_drop;
+        s.if_dropped = st.ps_ifdrop;
+        s.valid = true;
+    }
+    return s;
+}
+
+void PcapSource::break_loop() noexcept { pcap_breakloop(P(pcap_)); }
+
+}  // namespace tcpflow

@@ -1,0 +1,125 @@
+#include "tcpflow/decode/decoder.h"
+
+#include "tcpflow/decode/defrag.h"
+#include "tcpflow/decode/ip.h"
+#include "tcpflow/decode/link_layer.h"
+#include "tcpflow/decode/tunnel.h"
+
+namespace tcpflow {
+
+struct Decoder::Impl {
+    Stats& stats;
+    Defragmenter defrag;
+
+    Impl(DecoderLimits limits, MemoryBudget& budget, Stats& s) : stats{s}, defrag{limits, budget, s} {}
+
+    DecodeStatus fail(Counter c) noexcept {
+        stats.add(c);
+        return c == Counter::not_tcp || c == Counter::not_ip || c == Counter::wifi_non_data ||
+                       c == Counter::unknown_ethertype
+                   ? DecodeStatus::not_tcp
+                   : DecodeStatus::malformed;
+    }
+
+    DecodeStatus decode(LinkType link, Bytes frame, Timestamp ts, DecodedPacket& out);
+};
+
+DecodeStatus Decoder::Impl::decode(LinkType link, Bytes frame, Timestamp ts, DecodedPacket& out) {
+    out = DecodedPacket{};
+    stats.add(Counter::packets);
+    NetLayer net;
+    if (const Counter c = decode_link(link, frame, net, out); c != kDecodeOk) return fail(c);
+
+    IpPacket ip;
+    for (int depth = 0;; ++depth) {
+        if (depth > kMaxTunnelDepth) return fail(Counter::tunnel_too_deep);
+        // The network layer.
+        NetKind kind = net.kind;
+        if (kind == NetKind::by_nibble) {
+            const auto b0 = ByteReader{net.bytes}.peek_u8(0);
+            if (!b0) return fail(Counter::truncated_ip_header);
+            if ((*b0 >> 4) == 4) {
+                kind = NetKind::ipv4;
+            } else if ((*b0 >> 4) == 6) {
+                kind = NetKind::ipv6;
+            } else {
+                return fail(Counter::bad_ip_version);
+            }
+        }
+        ip = IpPacket{};
+        const Counter c = kind == NetKind::ipv4 ? parse_ipv4(net.bytes, ip) : parse_ipv6(net.bytes, ip);
+        if (c != kDecodeOk) return fail(c);
+
+        if (ip.fragment) {
+            stats.add(Counter::fragments_received);
+            Bytes whole;
+            std::uint8_t proto = 0;
+            switch (defrag.add(ip, ts, whole, proto)) {
+            case Defragmenter::Result::held:
+                return DecodeStatus::fragment_held;
+            case Defragmenter::Result::bad:
+                return DecodeStatus::malformed;
+            case Defragmenter::Result::complete:
+                break;
+            }
+            ip.fragment = false;
+            if (kind == NetKind::ipv6) {
+                if (const Counter w = walk_ipv6_headers(proto, whole, ip); w != kDecodeOk) return fail(w);
+            } else {
+                ip.proto = proto;
+                ip.payload = whole;
+                ip.claimed = static_cast<std::uint32_t>(whole.size());
+            }
+        }
+
+        // The transport layer, or a tunnel to go through.
+        switch (ip.proto) {
+        case ip_proto::tcp: {
+            if (const Counter t = parse_tcp(ip.payload, ip.claimed, out); t != kDecodeOk) return fail(t);
+            out.src = ip.src;
+            out.dst = ip.dst;
+            return DecodeStatus::tcp;
+        }
+        case ip_proto::udp: {
+            if (const Counter t = decode_udp_tunnel(ip, net, out, depth); t != kDecodeOk) return fail(t);
+            continue;
+        }
+        case ip_proto::gre: {
+            if (const Counter t = decode_gre(ip, net, out, depth); t != kDecodeOk) return fail(t);
+            continue;
+        }
+        case ip_proto::ipip:
+        case ip_proto::ipv6:
+            set_tunnel(out, TunnelKind::ip_in_ip, ip);
+            net = NetLayer{ip.payload, ip.proto == ip_proto::ipip ? NetKind::ipv4 : NetKind::ipv6};
+            continue;
+        default:
+            return fail(Counter::not_tcp);   // ICMP (a quoted TCP header is not a segment), ESP, ...
+        }
+    }
+}
+
+Decoder::Decoder(DecoderLimits limits, MemoryBudget& budget, Stats& stats)
+    : impl_{new Impl{limits, budget, stats}} {}
+
+Decoder::~Decoder() {
+    delete impl_;
+}
+
+DecodeStatus Decoder::decode(LinkType link, Bytes frame, Timestamp ts, DecodedPacket& out) {
+    return impl_->decode(link, frame, ts, out);
+}
+
+void Decoder::expire(Timestamp now) {
+    impl_->defrag.expire(now);
+}
+
+bool Decoder::shed_oldest() {
+    return impl_->defrag.shed_oldest();
+}
+
+std::size_t Decoder::memory_used() const noexcept {
+    return impl_->defrag.memory_used();
+}
+
+}  // namespace tcpflow

@@ -1,0 +1,1 @@
+#include "tcpflow/flow/seq.h"

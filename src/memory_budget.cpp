@@ -1,1 +1,0 @@
-#include "tcpflow/memory_budget.h"

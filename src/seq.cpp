@@ -1,1 +1,0 @@
-#include "tcpflow/seq.h"
