@@ -122,10 +122,10 @@ DecodedPacket make_packet(std::uint32_t conn, bool from_client, std::uint8_t fla
     p.dst = from_client ? server : client;
     p.sport = from_client ? cport : std::uint16_t{80};
     p.dport = from_client ? std::uint16_t{80} : cport;
-    p.seq = seq;
-    p.ack = ack;
-    p.flags = flags;
-    p.window = 65535;
+    p.tcp.seq = seq;
+    p.tcp.ack = ack;
+    p.tcp.flags = flags;
+    p.tcp.window = 65535;
     p.claimed_len = static_cast<std::uint32_t>(data.size());
     p.payload = data;
     return p;
@@ -160,7 +160,7 @@ void BM_FlowTableData(benchmark::State& state) {
     for (auto _ : state) {
         DecodedPacket& p = data_pkts[c];
         table.on_packet(p, ts, frame, frame);
-        p.seq += static_cast<std::uint32_t>(kMss);
+        p.tcp.seq += static_cast<std::uint32_t>(kMss);
         ts.ns += 1000;
         if (++c == n) c = 0;
     }
@@ -179,7 +179,7 @@ void decode(benchmark::State& state, const test::Frame& frame) {
     Decoder decoder{DecoderLimits{}, budget, stats};
     DecodedPacket out;
     const Timestamp ts{1'700'000'000LL * kNsPerSec};
-    if (decoder.decode(LinkType::ethernet, Bytes{frame}, ts, out) != DecodeStatus::tcp) {
+    if (decoder.decode(LinkType::ethernet, Bytes{frame}, ts, out) != DecodeStatus::transport) {
         state.SkipWithError("frame did not decode as TCP");
         return;
     }

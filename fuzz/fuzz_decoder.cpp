@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (q + 3 > end) q = end;
         const Bytes frame{p, static_cast<std::size_t>(q - p)};
         const DecodeStatus st = decoder.decode(link, frame, Timestamp{t}, pkt);
-        if (st == DecodeStatus::tcp) {
+        if (st == DecodeStatus::transport) {
             // The payload never claims more than the IP header said, and lies inside the frame
             // or the decoder's own reassembly buffer (ASan checks the reads).
             if (pkt.payload.size() > pkt.claimed_len) std::abort();

@@ -85,7 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         DecodedPacket pkt;
         for (int n = 0; n < 100000 && pcap_next_ex(p, &hdr, &bytes) == 1; ++n) {
             const Timestamp ts = Timestamp::from_sec_nsec(hdr->ts.tv_sec, hdr->ts.tv_usec);
-            if (decoder.decode(*link, Bytes{bytes, hdr->caplen}, ts, pkt) == DecodeStatus::tcp)
+            if (decoder.decode(*link, Bytes{bytes, hdr->caplen}, ts, pkt) == DecodeStatus::transport)
                 table.on_packet(pkt, ts, hdr->len, hdr->caplen);
             table.expire(ts);
             decoder.expire(ts);

@@ -114,9 +114,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             pkt.dst = IpAddress::v4(10, 0, 0, static_cast<std::uint8_t>(dir ? 1 : 2));
             pkt.sport = static_cast<std::uint16_t>(dir ? 80 : 1000 + c);
             pkt.dport = static_cast<std::uint16_t>(dir ? 1000 + c : 80);
-            pkt.seq = seq;
-            pkt.ack = conns[c].seq[dir ^ 1u];
-            pkt.flags = static_cast<std::uint8_t>(r[0] & 0x3f);
+            pkt.tcp.seq = seq;
+            pkt.tcp.ack = conns[c].seq[dir ^ 1u];
+            pkt.tcp.flags = static_cast<std::uint8_t>(r[0] & 0x3f);
             const std::size_t len = (mode == 7) ? std::size_t{r[4]} * 16 : r[4];
             payload.resize(len);
             const bool conflict = (r[5] & 0x80) != 0;

@@ -25,7 +25,7 @@ TEST(Decoder, EveryNonTcpOutcomeCountsExactlyOneReason) {
         Harness h;
         DecodedPacket out;
         const DecodeStatus st = h.decode(lt, f, out);
-        EXPECT_NE(st, DecodeStatus::tcp);
+        EXPECT_NE(st, DecodeStatus::transport);
         EXPECT_EQ(reasons(h.stats), 1u);
         EXPECT_EQ(h.stats.get(Counter::packets), 1u);
     }
@@ -34,9 +34,9 @@ TEST(Decoder, EveryNonTcpOutcomeCountsExactlyOneReason) {
 TEST(Decoder, OutIsResetBetweenPackets) {
     Harness h;
     DecodedPacket out;
-    ASSERT_EQ(h.decode(LinkType::ethernet, eth_tcp(spec4(), {{0x8100, 5}}), out), DecodeStatus::tcp);
+    ASSERT_EQ(h.decode(LinkType::ethernet, eth_tcp(spec4(), {{0x8100, 5}}), out), DecodeStatus::transport);
     EXPECT_TRUE(out.has_mac);
-    ASSERT_EQ(h.decode(LinkType::raw, ip_tcp(spec6()), out), DecodeStatus::tcp);
+    ASSERT_EQ(h.decode(LinkType::raw, ip_tcp(spec6()), out), DecodeStatus::transport);
     EXPECT_FALSE(out.has_mac);
     EXPECT_EQ(out.vlans.count, 0);
     EXPECT_EQ(out.tunnel.kind, 0);
@@ -103,18 +103,18 @@ std::optional<CorpusResult> decode_capture(const std::string& name) {
         const DecodeStatus st = h.decoder.decode(*lt, Bytes{data, hdr->caplen},
                                                  Timestamp::from_sec_usec(hdr->ts.tv_sec, hdr->ts.tv_usec), out);
         ++res.status[st];
-        if (st != DecodeStatus::tcp) continue;
+        if (st != DecodeStatus::transport) continue;
         if (res.sample.empty()) {
             res.sample.push_back(out);
             res.sample.back().payload = {};
         }
         res.payload_bytes += out.payload.size();
         const std::string n = flow_name(out);
-        if (out.flags & tcp_flags::syn) base[n] = out.seq + 1;
+        if (out.tcp.flags & tcp_flags::syn) base[n] = out.tcp.seq + 1;
         if (out.payload.empty()) continue;
-        if (!base.count(n)) base[n] = out.seq;
+        if (!base.count(n)) base[n] = out.tcp.seq;
         auto& e = res.extent[n];
-        e = std::max<std::uint64_t>(e, std::uint64_t{out.seq - base[n]} + out.payload.size());
+        e = std::max<std::uint64_t>(e, std::uint64_t{out.tcp.seq - base[n]} + out.payload.size());
     }
     pcap_close(pc);
     return res;
@@ -129,7 +129,7 @@ std::optional<CorpusResult> decode_capture(const std::string& name) {
 
 TEST(DecoderCorpus, VxlanHttp) {
     LOAD_OR_SKIP(r, "zeek-tunnels-vxlan-http.pcap");
-    EXPECT_EQ(r.status.at(DecodeStatus::tcp), 12);
+    EXPECT_EQ(r.status.at(DecodeStatus::transport), 12);
     EXPECT_EQ(r.sample[0].tunnel.kind, static_cast<std::uint8_t>(TunnelKind::vxlan));
     EXPECT_EQ(r.extent.at("172.016.011.201.40354-054.086.237.188.00080"), 87u);
     EXPECT_EQ(r.extent.at("054.086.237.188.00080-172.016.011.201.40354"), 9212u);
@@ -137,14 +137,14 @@ TEST(DecoderCorpus, VxlanHttp) {
 
 TEST(DecoderCorpus, LinuxSll2) {
     LOAD_OR_SKIP(r, "suricata-decode-sll2-02.pcap");
-    EXPECT_EQ(r.status.at(DecodeStatus::tcp), 159);
+    EXPECT_EQ(r.status.at(DecodeStatus::transport), 159);
     EXPECT_EQ(r.extent.at("192.168.001.253.56478-192.168.001.021.00080"), 82u);
     EXPECT_EQ(r.extent.at("192.168.001.021.00080-192.168.001.253.56478"), 2598875u);
 }
 
 TEST(DecoderCorpus, PppoeOverQinQ) {
     LOAD_OR_SKIP(r, "zeek-pppoe-over-qinq.pcap");
-    EXPECT_EQ(r.status.at(DecodeStatus::tcp), 86);
+    EXPECT_EQ(r.status.at(DecodeStatus::transport), 86);
     EXPECT_EQ(r.sample[0].vlans.count, 2);
     EXPECT_EQ(r.extent.at("001.001.001.001.20394-002.002.002.002.00443--3704"), 11352u);
     EXPECT_EQ(r.extent.at("002.002.002.002.00443-001.001.001.001.20394--3704"), 4984u);
@@ -152,7 +152,7 @@ TEST(DecoderCorpus, PppoeOverQinQ) {
 
 TEST(DecoderCorpus, RadiotapWithFcs) {
     LOAD_OR_SKIP(r, "arkime-80211-radiotap-http.pcap");
-    EXPECT_EQ(r.status.at(DecodeStatus::tcp), 26);
+    EXPECT_EQ(r.status.at(DecodeStatus::transport), 26);
     EXPECT_TRUE(r.sample[0].has_mac);
     EXPECT_EQ(r.extent.at("172.005.005.113.49417-014.017.032.211.00080"), 4083u);
     EXPECT_EQ(r.extent.at("014.017.032.211.00080-172.005.005.113.49417"), 3945u);
@@ -160,7 +160,7 @@ TEST(DecoderCorpus, RadiotapWithFcs) {
 
 TEST(DecoderCorpus, MixedVlanMpls) {
     LOAD_OR_SKIP(r, "zeek-mixed-vlan-mpls.pcap");
-    EXPECT_EQ(r.status.at(DecodeStatus::tcp), 47);
+    EXPECT_EQ(r.status.at(DecodeStatus::transport), 47);
     EXPECT_EQ(r.extent.at("010.001.002.001.11001-010.034.000.001.00023"), 26u);
     EXPECT_EQ(r.extent.at("010.020.080.001.50343-010.000.000.015.00080--4093"), 9u);
     EXPECT_EQ(r.extent.at("010.000.000.015.00080-010.020.080.001.50343--4093"), 3429u);
@@ -168,35 +168,35 @@ TEST(DecoderCorpus, MixedVlanMpls) {
 
 TEST(DecoderCorpus, Ipv6ExtensionHeaders) {
     LOAD_OR_SKIP(r, "zeek-ipv6-http-atomic-frag.pcap");
-    EXPECT_EQ(r.status.at(DecodeStatus::tcp), 36);
+    EXPECT_EQ(r.status.at(DecodeStatus::transport), 36);
     EXPECT_EQ(r.extent.size(), 8u);
     for (const auto& [name, size] : r.extent) EXPECT_TRUE(size == 15 || size == 88) << name;
 }
 
 TEST(DecoderCorpus, Ipv6FragmentsOverPpp) {
     LOAD_OR_SKIP(r, "suricata-frag-ppp-ipv6-tcp.pcap");
-    EXPECT_EQ(r.status.at(DecodeStatus::tcp), 1);
+    EXPECT_EQ(r.status.at(DecodeStatus::transport), 1);
     EXPECT_EQ(r.status.at(DecodeStatus::fragment_held), 2);
     EXPECT_EQ(r.payload_bytes, 1000u);
 }
 
 TEST(DecoderCorpus, IncompleteIpv4DatagramYieldsNothing) {
     LOAD_OR_SKIP(r, "zeek-ipv4-fragmented-3.pcap");
-    EXPECT_EQ(r.status.count(DecodeStatus::tcp), 0u);
+    EXPECT_EQ(r.status.count(DecodeStatus::transport), 0u);
     EXPECT_EQ(r.status.at(DecodeStatus::fragment_held), 5);
 }
 
 TEST(DecoderCorpus, LoopbackFamily30) {
     LOAD_OR_SKIP(r, "gopacket-loopback-ipv6-af30.pcap");
-    EXPECT_EQ(r.status.at(DecodeStatus::tcp), 24);
+    EXPECT_EQ(r.status.at(DecodeStatus::transport), 24);
     EXPECT_EQ(r.extent.at("::1.58799-::1.08080"), 1465u);
     EXPECT_EQ(r.extent.at("::1.08080-::1.58799"), 54866u);
 }
 
 TEST(DecoderCorpus, GreSample) {
     LOAD_OR_SKIP(r, "zeek-tunnels-gre-sample.pcap");
-    EXPECT_EQ(r.status.at(DecodeStatus::tcp), 22);
-    EXPECT_EQ(r.status.at(DecodeStatus::not_tcp), 18);
+    EXPECT_EQ(r.status.at(DecodeStatus::transport), 22);
+    EXPECT_EQ(r.status.at(DecodeStatus::no_transport), 18);
     EXPECT_EQ(r.sample[0].tunnel.kind, static_cast<std::uint8_t>(TunnelKind::gre));
     EXPECT_EQ(r.extent.at("066.059.111.190.40264-172.028.002.003.00022"), 952u);
     EXPECT_EQ(r.extent.at("172.028.002.003.00022-066.059.111.190.40264"), 1671u);
@@ -204,7 +204,7 @@ TEST(DecoderCorpus, GreSample) {
 
 TEST(DecoderCorpus, BigTcpJumbogram) {
     LOAD_OR_SKIP(r, "malformed-tcpdump-bigtcp-ipv6-hbh.pcap");
-    EXPECT_EQ(r.status.at(DecodeStatus::tcp), 1);
+    EXPECT_EQ(r.status.at(DecodeStatus::transport), 1);
     EXPECT_EQ(r.payload_bytes, 80000u);
 }
 

@@ -56,10 +56,10 @@ void expect_reassembled(Harness& h, const std::vector<Frame>& frames, const TcpS
     for (std::size_t i = 0; i + 1 < frames.size(); ++i) {
         ASSERT_EQ(h.decode(LinkType::raw, frames[i], out), DecodeStatus::fragment_held) << i;
     }
-    ASSERT_EQ(h.decode(LinkType::raw, frames.back(), out), DecodeStatus::tcp);
+    ASSERT_EQ(h.decode(LinkType::raw, frames.back(), out), DecodeStatus::transport);
     EXPECT_EQ(out.src, t.src);
     EXPECT_EQ(out.sport, t.sport);
-    EXPECT_EQ(out.seq, t.seq);
+    EXPECT_EQ(out.tcp.seq, t.seq);
     EXPECT_EQ(out.claimed_len, t.payload.size());
     EXPECT_EQ(std::string(out.payload.begin(), out.payload.end()), t.payload);
     EXPECT_EQ(h.stats.get(Counter::fragments_reassembled), 1u);
@@ -103,7 +103,7 @@ TEST(Defrag, Ipv6InOrderReverseAndAtomic) {
     // Atomic fragment (offset 0, M=0): a plain packet.
     Harness h;
     DecodedPacket out;
-    EXPECT_EQ(h.decode(LinkType::raw, frags6({{0, 200, false}})[0], out), DecodeStatus::tcp);
+    EXPECT_EQ(h.decode(LinkType::raw, frags6({{0, 200, false}})[0], out), DecodeStatus::transport);
     EXPECT_EQ(h.stats.get(Counter::fragments_received), 0u);
 }
 
@@ -128,7 +128,7 @@ TEST(Defrag, OverlapFirstCopyWins) {
     ASSERT_EQ(h.decode(LinkType::raw, good[0], out), DecodeStatus::fragment_held);
     ASSERT_EQ(h.decode(LinkType::raw, bad[0], out), DecodeStatus::fragment_held);
     ASSERT_EQ(h.decode(LinkType::raw, good[2], out), DecodeStatus::fragment_held);
-    ASSERT_EQ(h.decode(LinkType::raw, good[1], out), DecodeStatus::tcp);
+    ASSERT_EQ(h.decode(LinkType::raw, good[1], out), DecodeStatus::transport);
     // Bytes 16..31 came from good[0], 32..47 from bad (it arrived before good[1]).
     const Frame seg_good = tcp_header_and_payload(spec4(kData));
     const Frame seg_bad = tcp_header_and_payload(other);
@@ -146,7 +146,7 @@ TEST(Defrag, DuplicatesAreHarmless) {
     ASSERT_EQ(h.decode(LinkType::raw, f[0], out), DecodeStatus::fragment_held);
     ASSERT_EQ(h.decode(LinkType::raw, f[1], out), DecodeStatus::fragment_held);
     ASSERT_EQ(h.decode(LinkType::raw, f[1], out), DecodeStatus::fragment_held);
-    ASSERT_EQ(h.decode(LinkType::raw, f[2], out), DecodeStatus::tcp);
+    ASSERT_EQ(h.decode(LinkType::raw, f[2], out), DecodeStatus::transport);
     EXPECT_EQ(std::string(out.payload.begin(), out.payload.end()), kData);
     // A late duplicate after completion starts a new datagram that never completes.
     EXPECT_EQ(h.decode(LinkType::raw, f[1], out), DecodeStatus::fragment_held);
@@ -193,7 +193,7 @@ TEST(Defrag, ShedOldestAndBoundedCount) {
     EXPECT_LT(h.decoder.memory_used(), both);
     EXPECT_EQ(h.budget.used(), h.decoder.memory_used());
     ASSERT_EQ(h.decode(LinkType::raw, b[1], out), DecodeStatus::fragment_held);
-    ASSERT_EQ(h.decode(LinkType::raw, b[2], out), DecodeStatus::tcp);
+    ASSERT_EQ(h.decode(LinkType::raw, b[2], out), DecodeStatus::transport);
     ASSERT_EQ(h.decode(LinkType::raw, a[1], out), DecodeStatus::fragment_held);
     ASSERT_EQ(h.decode(LinkType::raw, a[2], out), DecodeStatus::fragment_held);   // a[0] was shed
     EXPECT_TRUE(h.decoder.shed_oldest());
@@ -210,7 +210,7 @@ TEST(Defrag, ShedOldestAndBoundedCount) {
     // The newest two are still there: id 14 completes.
     const auto last = frags4(kThree, 14);
     EXPECT_EQ(small.decode(LinkType::raw, last[1], out), DecodeStatus::fragment_held);
-    EXPECT_EQ(small.decode(LinkType::raw, last[2], out), DecodeStatus::tcp);
+    EXPECT_EQ(small.decode(LinkType::raw, last[2], out), DecodeStatus::transport);
 }
 
 TEST(Defrag, BadFragmentsRefused) {

@@ -29,10 +29,10 @@ public:
         p.dst = ip(from_client ? "10.0.0.2" : "10.0.0.1");
         p.sport = from_client ? 1234 : 80;
         p.dport = from_client ? 80 : 1234;
-        p.seq = (from_client ? ci_ : si_) + rel_seq;
-        p.ack = (from_client ? si_ : ci_) + 1;
-        p.flags = flags;
-        p.window = 65535;
+        p.tcp.seq = (from_client ? ci_ : si_) + rel_seq;
+        p.tcp.ack = (from_client ? si_ : ci_) + 1;
+        p.tcp.flags = flags;
+        p.tcp.window = 65535;
         keep_.push_back(data);
         const auto& k = keep_.back();
         p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(k.data()), k.size()};
@@ -336,13 +336,13 @@ TEST(FlowTable, MemoryLimitGivesUpOldestHole) {
     p.dst = ip("10.0.0.2");
     p.sport = 1;
     p.dport = 2;
-    p.flags = ack;
+    p.tcp.flags = ack;
     p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(chunk.data()), chunk.size()};
     p.claimed_len = 1000;
-    p.seq = 100;
+    p.tcp.seq = 100;
     table.on_packet(p, t, 1054, 1054);
     for (std::uint32_t i = 2; i < 500; ++i) {   // a hole at [1000, 2000) that never fills
-        p.seq = 100 + i * 1000;
+        p.tcp.seq = 100 + i * 1000;
         table.on_packet(p, t, 1054, 1054);
         if (budget.over()) table.relieve_memory();
         EXPECT_LE(budget.used(), 64u * 1024 + 4096);
@@ -367,8 +367,8 @@ TEST(FlowTable, CostIsIndependentOfFlowCountForLookup) {
             p.dst = ip("10.0.0.2");
             p.sport = port;
             p.dport = 80;
-            p.flags = ack;
-            p.seq = 7u + static_cast<std::uint32_t>(round);
+            p.tcp.flags = ack;
+            p.tcp.seq = 7u + static_cast<std::uint32_t>(round);
             p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(d.data()), 1};
             p.claimed_len = 1;
             table.on_packet(p, Timestamp{round}, 60, 60);
@@ -398,8 +398,8 @@ TEST(FlowTableBudget, DestroyingTheTableReleasesEverythingItCharged) {
         p.dst = ip("10.0.0.2");
         p.sport = 1234;
         p.dport = 80;
-        p.seq = 1000;
-        p.flags = psh | ack;
+        p.tcp.seq = 1000;
+        p.tcp.flags = psh | ack;
         const std::string data = "hello";
         p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(data.data()), data.size()};
         p.claimed_len = 5;
@@ -473,8 +473,8 @@ public:
         p.dst = ip(from_client ? "10.0.0.2" : "10.0.0.1");
         p.sport = from_client ? port : 80;
         p.dport = from_client ? 80 : port;
-        p.seq = seq;
-        p.flags = psh | ack;
+        p.tcp.seq = seq;
+        p.tcp.flags = psh | ack;
         p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(data.data()), data.size()};
         p.claimed_len = static_cast<std::uint32_t>(data.size());
         table_.on_packet(p, now_, 60, 60);
@@ -606,8 +606,8 @@ TEST(FlowTableResume, DestroyingTheTableReleasesTheRememberedFlows) {
             p.dst = ip("10.0.0.2");
             p.sport = port;
             p.dport = 80;
-            p.seq = 1;
-            p.flags = psh | ack;
+            p.tcp.seq = 1;
+            p.tcp.flags = psh | ack;
             p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(d.data()), 1};
             p.claimed_len = 1;
             table.on_packet(p, Timestamp{port}, 60, 60);

@@ -63,7 +63,7 @@ TEST(Ipv4, TotalLengthBoundsPayload) {
     DecodedPacket out;
     const Frame full = v4(spec4("0123456789"));
     const Frame cut(full.begin(), full.end() - 4);
-    ASSERT_EQ(run(cut, out, h), DecodeStatus::tcp);
+    ASSERT_EQ(run(cut, out, h), DecodeStatus::transport);
     EXPECT_EQ(out.claimed_len, 10u);
     EXPECT_EQ(std::string(out.payload.begin(), out.payload.end()), "012345");
 }
@@ -83,11 +83,11 @@ TEST(Ipv4, NonTcpProtocols) {
     const Frame quoted = v4(spec4());
     Frame icmp = {3, 3, 0, 0, 0, 0, 0, 0};
     icmp.insert(icmp.end(), quoted.begin(), quoted.end());
-    EXPECT_EQ(run(ipv4_packet(ip("10.0.0.9"), ip("10.0.0.1"), 1, bytes(icmp)), out, h), DecodeStatus::not_tcp);
+    EXPECT_EQ(run(ipv4_packet(ip("10.0.0.9"), ip("10.0.0.1"), 1, bytes(icmp)), out, h), DecodeStatus::no_transport);
     // Plain UDP.
     const Frame udp = udp_datagram(53, 53, bytes(Frame(20, 1)));
-    EXPECT_EQ(run(ipv4_packet(ip("10.0.0.9"), ip("10.0.0.1"), 17, bytes(udp)), out, h), DecodeStatus::not_tcp);
-    EXPECT_EQ(run(ipv4_packet(ip("10.0.0.9"), ip("10.0.0.1"), 132, bytes(udp)), out, h), DecodeStatus::not_tcp);
+    EXPECT_EQ(run(ipv4_packet(ip("10.0.0.9"), ip("10.0.0.1"), 17, bytes(udp)), out, h), DecodeStatus::no_transport);
+    EXPECT_EQ(run(ipv4_packet(ip("10.0.0.9"), ip("10.0.0.1"), 132, bytes(udp)), out, h), DecodeStatus::no_transport);
     EXPECT_EQ(h.stats.get(Counter::not_tcp), 3u);
     EXPECT_EQ(reasons(h.stats), 3u);
 }
@@ -102,12 +102,12 @@ TEST(Tcp, HeaderFieldsAndWindowScale) {
     expect_segment(LinkType::raw, f, t);
     Harness h;
     DecodedPacket out;
-    ASSERT_EQ(run(f, out, h), DecodeStatus::tcp);
-    EXPECT_EQ(out.window_scale, 7);
+    ASSERT_EQ(run(f, out, h), DecodeStatus::transport);
+    EXPECT_EQ(out.tcp.window_scale, 7);
     EXPECT_FALSE(out.has_mac);
     EXPECT_EQ(out.tunnel.kind, 0);
-    ASSERT_EQ(run(v4(spec4()), out, h), DecodeStatus::tcp);
-    EXPECT_EQ(out.window_scale, -1);
+    ASSERT_EQ(run(v4(spec4()), out, h), DecodeStatus::transport);
+    EXPECT_EQ(out.tcp.window_scale, -1);
     expect_truncations_clean(LinkType::raw, f, 4);
 }
 
@@ -166,9 +166,9 @@ TEST(Ipv6, ExtensionHeadersWalked) {
 TEST(Ipv6, NoNextHeaderAndEspAreNotTcp) {
     Harness h;
     DecodedPacket out;
-    EXPECT_EQ(run(ipv6_packet(ip("::1"), ip("::2"), 59, {}), out, h), DecodeStatus::not_tcp);
-    EXPECT_EQ(run(ipv6_packet(ip("::1"), ip("::2"), 50, bytes(Frame(16, 0))), out, h), DecodeStatus::not_tcp);
-    EXPECT_EQ(run(ipv6_packet(ip("::1"), ip("::2"), 58, bytes(Frame(16, 0))), out, h), DecodeStatus::not_tcp);
+    EXPECT_EQ(run(ipv6_packet(ip("::1"), ip("::2"), 59, {}), out, h), DecodeStatus::no_transport);
+    EXPECT_EQ(run(ipv6_packet(ip("::1"), ip("::2"), 50, bytes(Frame(16, 0))), out, h), DecodeStatus::no_transport);
+    EXPECT_EQ(run(ipv6_packet(ip("::1"), ip("::2"), 58, bytes(Frame(16, 0))), out, h), DecodeStatus::no_transport);
     EXPECT_EQ(h.stats.get(Counter::not_tcp), 3u);
 }
 

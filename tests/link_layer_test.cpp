@@ -99,7 +99,7 @@ TEST(LinkLayer, NullAllFamiliesBothByteOrders) {
                 expect_segment(lt, f, t);
                 DecodedPacket out;
                 Harness h;
-                ASSERT_EQ(h.decode(lt, f, out), DecodeStatus::tcp);
+                ASSERT_EQ(h.decode(lt, f, out), DecodeStatus::transport);
                 EXPECT_FALSE(out.has_mac);
             }
         }
@@ -110,7 +110,7 @@ TEST(LinkLayer, NullAllFamiliesBothByteOrders) {
 TEST(LinkLayer, NullUnknownFamilyIsNotIp) {
     Harness h;
     DecodedPacket out;
-    EXPECT_EQ(h.decode(LinkType::null_bsd, null_frame(7, true, ip_tcp(spec4())), out), DecodeStatus::not_tcp);
+    EXPECT_EQ(h.decode(LinkType::null_bsd, null_frame(7, true, ip_tcp(spec4())), out), DecodeStatus::no_transport);
     EXPECT_EQ(h.stats.get(Counter::not_ip), 1u);
 }
 
@@ -137,7 +137,7 @@ TEST(LinkLayer, EthernetMacsAndPaddingNotPayload) {
     expect_segment(LinkType::ethernet, f, t);
     Harness h;
     DecodedPacket out;
-    ASSERT_EQ(h.decode(LinkType::ethernet, f, out), DecodeStatus::tcp);
+    ASSERT_EQ(h.decode(LinkType::ethernet, f, out), DecodeStatus::transport);
     EXPECT_TRUE(out.has_mac);
     EXPECT_EQ(out.src_mac[5], 1);
     EXPECT_EQ(out.dst_mac[5], 2);
@@ -167,7 +167,7 @@ TEST(LinkLayer, VlanTagsMaskedAndCounted) {
         expect_segment(LinkType::ethernet, f, spec4());
         Harness h;
         DecodedPacket out;
-        ASSERT_EQ(h.decode(LinkType::ethernet, f, out), DecodeStatus::tcp);
+        ASSERT_EQ(h.decode(LinkType::ethernet, f, out), DecodeStatus::transport);
         EXPECT_EQ(out.vlans.count, c.tags.size());
         for (std::size_t i = 0; i < c.ids.size(); ++i) EXPECT_EQ(out.vlans.ids[i], c.ids[i]);
         EXPECT_EQ(out.vlans.outer(), c.ids[0]);
@@ -185,16 +185,16 @@ TEST(LinkLayer, Ethernet8023Snap) {
     const Frame stp = ethernet_frame(7, bytes(Frame{0x42, 0x42, 0x03, 0, 0, 0, 0}));
     Harness h;
     DecodedPacket out;
-    EXPECT_EQ(h.decode(LinkType::ethernet, stp, out), DecodeStatus::not_tcp);
+    EXPECT_EQ(h.decode(LinkType::ethernet, stp, out), DecodeStatus::no_transport);
     EXPECT_EQ(h.stats.get(Counter::not_ip), 1u);
 }
 
 TEST(LinkLayer, ArpAndUnknownEthertype) {
     Harness h;
     DecodedPacket out;
-    EXPECT_EQ(h.decode(LinkType::ethernet, ethernet_frame(0x0806, bytes(Frame(28, 0))), out), DecodeStatus::not_tcp);
+    EXPECT_EQ(h.decode(LinkType::ethernet, ethernet_frame(0x0806, bytes(Frame(28, 0))), out), DecodeStatus::no_transport);
     EXPECT_EQ(h.stats.get(Counter::not_ip), 1u);
-    EXPECT_EQ(h.decode(LinkType::ethernet, ethernet_frame(0x1234, bytes(Frame(28, 0))), out), DecodeStatus::not_tcp);
+    EXPECT_EQ(h.decode(LinkType::ethernet, ethernet_frame(0x1234, bytes(Frame(28, 0))), out), DecodeStatus::no_transport);
     EXPECT_EQ(h.stats.get(Counter::unknown_ethertype), 1u);
 }
 
@@ -216,7 +216,7 @@ TEST(LinkLayer, Mpls) {
     expect_segment(LinkType::ethernet, f, spec4());
     Harness h;
     DecodedPacket out;
-    ASSERT_EQ(h.decode(LinkType::ethernet, f, out), DecodeStatus::tcp);
+    ASSERT_EQ(h.decode(LinkType::ethernet, f, out), DecodeStatus::transport);
     EXPECT_EQ(out.vlans.count, 2);
     EXPECT_EQ(out.vlans.ids[0], 5);
     EXPECT_EQ(out.vlans.ids[1], 7);
@@ -241,7 +241,7 @@ TEST(LinkLayer, PppoeLengthBoundsThePacket) {
     for (int i = 0; i < 6; ++i) body.push_back(0);
     Harness h;
     DecodedPacket out;
-    ASSERT_EQ(h.decode(LinkType::ethernet, ethernet_frame(0x8864, bytes(body)), out), DecodeStatus::tcp);
+    ASSERT_EQ(h.decode(LinkType::ethernet, ethernet_frame(0x8864, bytes(body)), out), DecodeStatus::transport);
     EXPECT_EQ(out.payload.size(), 0u);
     EXPECT_EQ(out.claimed_len, 6u);
     // PPP_ETHER link type: the PPPoE session header directly.
@@ -258,7 +258,7 @@ TEST(LinkLayer, LinuxSllAndSll2) {
     expect_truncations_clean(LinkType::linux_sll2, sll2(0x86dd, ip_tcp(spec6())), 5);
     Harness h;
     DecodedPacket out;
-    ASSERT_EQ(h.decode(LinkType::linux_sll, sll(0x0800, ip_tcp(spec4())), out), DecodeStatus::tcp);
+    ASSERT_EQ(h.decode(LinkType::linux_sll, sll(0x0800, ip_tcp(spec4())), out), DecodeStatus::transport);
     EXPECT_FALSE(out.has_mac);
 }
 
@@ -274,7 +274,7 @@ TEST(LinkLayer, PppVariants) {
     }
     Harness h;
     DecodedPacket out;
-    EXPECT_EQ(h.decode(LinkType::ppp, Frame{0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 4}, out), DecodeStatus::not_tcp);
+    EXPECT_EQ(h.decode(LinkType::ppp, Frame{0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 4}, out), DecodeStatus::no_transport);
     EXPECT_EQ(h.stats.get(Counter::not_ip), 1u);
 }
 
@@ -294,7 +294,7 @@ TEST(LinkLayer, Ieee80211DataFrames) {
         expect_truncations_clean(LinkType::ieee802_11, f, 5);
         Harness h;
         DecodedPacket out;
-        ASSERT_EQ(h.decode(LinkType::ieee802_11, f, out), DecodeStatus::tcp);
+        ASSERT_EQ(h.decode(LinkType::ieee802_11, f, out), DecodeStatus::transport);
         EXPECT_TRUE(out.has_mac);
         EXPECT_EQ(out.dst_mac[0], 0x33);
         EXPECT_EQ(out.src_mac[0], 0x22);
@@ -303,7 +303,7 @@ TEST(LinkLayer, Ieee80211DataFrames) {
     {
         Harness h;
         DecodedPacket out;
-        ASSERT_EQ(h.decode(LinkType::ieee802_11, wifi(0, 0x02, body), out), DecodeStatus::tcp);
+        ASSERT_EQ(h.decode(LinkType::ieee802_11, wifi(0, 0x02, body), out), DecodeStatus::transport);
         EXPECT_EQ(out.dst_mac[0], 0x11);
         EXPECT_EQ(out.src_mac[0], 0x33);
     }
@@ -311,7 +311,7 @@ TEST(LinkLayer, Ieee80211DataFrames) {
     {
         Harness h;
         DecodedPacket out;
-        ASSERT_EQ(h.decode(LinkType::ieee802_11, wifi(0, 0x03, body), out), DecodeStatus::tcp);
+        ASSERT_EQ(h.decode(LinkType::ieee802_11, wifi(0, 0x03, body), out), DecodeStatus::transport);
         EXPECT_EQ(out.src_mac[0], 0x44);
     }
     // QoS data, and QoS data with HT control (order bit).
@@ -321,11 +321,11 @@ TEST(LinkLayer, Ieee80211DataFrames) {
     // Protected, null data and management frames carry nothing.
     Harness h;
     DecodedPacket out;
-    EXPECT_EQ(h.decode(LinkType::ieee802_11, wifi(0, 0x41, body), out), DecodeStatus::not_tcp);
-    EXPECT_EQ(h.decode(LinkType::ieee802_11, wifi(4, 0x01, {}), out), DecodeStatus::not_tcp);
+    EXPECT_EQ(h.decode(LinkType::ieee802_11, wifi(0, 0x41, body), out), DecodeStatus::no_transport);
+    EXPECT_EQ(h.decode(LinkType::ieee802_11, wifi(4, 0x01, {}), out), DecodeStatus::no_transport);
     Frame beacon = wifi(0, 0, {});
     beacon[0] = 0x80;
-    EXPECT_EQ(h.decode(LinkType::ieee802_11, beacon, out), DecodeStatus::not_tcp);
+    EXPECT_EQ(h.decode(LinkType::ieee802_11, beacon, out), DecodeStatus::no_transport);
     EXPECT_EQ(h.stats.get(Counter::wifi_non_data), 3u);
 }
 

@@ -43,7 +43,7 @@ DecodedPacket decode_ok(const Frame& f, const TcpSpec& t) {
     expect_segment(LinkType::ethernet, f, t);
     Harness h;
     DecodedPacket out;
-    EXPECT_EQ(h.decode(LinkType::ethernet, f, out), DecodeStatus::tcp);
+    EXPECT_EQ(h.decode(LinkType::ethernet, f, out), DecodeStatus::transport);
     return out;
 }
 
@@ -75,7 +75,7 @@ TEST(Tunnel, GrePlainKeyChecksumSequence) {
     DecodedPacket out;
     const Frame lcp = {0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 4};
     EXPECT_EQ(h.decode(LinkType::ethernet, over_ipv4(47, gre(0x3081, 0x880b, {0x00080001, 1, 1}, lcp)), out),
-              DecodeStatus::not_tcp);
+              DecodeStatus::no_transport);
     EXPECT_EQ(reasons(h.stats), 1u);
     // ... while PPTP GRE carrying IPv4 in PPP decodes.
     decode_ok(over_ipv4(47, gre(0x3081, 0x880b, {0x00080001, 1, 1}, cat({Frame{0xff, 0x03, 0x00, 0x21}, inner}))), spec4());
@@ -175,11 +175,11 @@ TEST(Tunnel, TeredoOnAnyPortRecognisedByContent) {
     Frame longer = inner;
     longer.push_back(0);
     EXPECT_EQ(h.decode(LinkType::ethernet, over_ipv4(17, udp_datagram(3544, 3544, bytes(longer))), out),
-              DecodeStatus::not_tcp);
+              DecodeStatus::no_transport);
     Frame v4ish = inner;
     v4ish[0] = 0x45;
     EXPECT_EQ(h.decode(LinkType::ethernet, over_ipv4(17, udp_datagram(3544, 3544, bytes(v4ish))), out),
-              DecodeStatus::not_tcp);
+              DecodeStatus::no_transport);
     EXPECT_EQ(h.stats.get(Counter::not_tcp), 2u);
 }
 

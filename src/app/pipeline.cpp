@@ -256,7 +256,7 @@ struct Run {
 
     void handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt) {
         const DecodeStatus st = decoder.decode(link, raw.data, raw.ts, pkt);
-        if (st == DecodeStatus::tcp) {
+        if (st == DecodeStatus::transport) {
             if (per_flow) per_flow->write(pkt, dump_format, raw.ts, raw.wire_len, raw.data);
             if (pool)
                 pool->submit(pkt, raw.ts, raw.wire_len, static_cast<std::uint32_t>(raw.data.size()), start_new_flows);

@@ -17,7 +17,7 @@ struct Decoder::Impl {
         stats.add(c);
         return c == Counter::not_tcp || c == Counter::not_ip || c == Counter::wifi_non_data ||
                        c == Counter::unknown_ethertype
-                   ? DecodeStatus::not_tcp
+                   ? DecodeStatus::no_transport
                    : DecodeStatus::malformed;
     }
 
@@ -78,7 +78,7 @@ DecodeStatus Decoder::Impl::decode(LinkType link, Bytes frame, Timestamp ts, Dec
             if (const Counter t = parse_tcp(ip.payload, ip.claimed, out); t != kDecodeOk) return fail(t);
             out.src = ip.src;
             out.dst = ip.dst;
-            return DecodeStatus::tcp;
+            return DecodeStatus::transport;
         }
         case ip_proto::udp: {
             if (const Counter t = decode_udp_tunnel(ip, net, out, depth); t != kDecodeOk) return fail(t);

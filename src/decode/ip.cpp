@@ -154,11 +154,11 @@ Counter parse_tcp(Bytes segment, std::uint32_t claimed, DecodedPacket& out) noex
     if (hlen > segment.size()) return Counter::truncated_tcp_header;
     out.sport = *sport;
     out.dport = *dport;
-    out.seq = *seq;
-    out.ack = *ack;
-    out.flags = *flags;
-    out.window = *window;
-    out.window_scale = -1;
+    out.tcp.seq = *seq;
+    out.tcp.ack = *ack;
+    out.tcp.flags = *flags;
+    out.tcp.window = *window;
+    out.tcp.window_scale = -1;
     ByteReader opts{segment.subspan(20, hlen - 20)};
     while (opts.remaining() > 0) {
         const auto kind = opts.u8();
@@ -168,7 +168,7 @@ Counter parse_tcp(Bytes segment, std::uint32_t claimed, DecodedPacket& out) noex
         if (!len || *len < 2) break;
         const auto value = opts.take(std::size_t{*len} - 2);
         if (!value) break;
-        if (*kind == 3 && *len == 3) out.window_scale = static_cast<std::int8_t>(std::min<std::uint8_t>((*value)[0], 14));
+        if (*kind == 3 && *len == 3) out.tcp.window_scale = static_cast<std::int8_t>(std::min<std::uint8_t>((*value)[0], 14));
     }
     const std::size_t end = std::min<std::size_t>(claimed, segment.size());
     out.payload = segment.subspan(hlen, end - hlen);

@@ -27,6 +27,7 @@ using namespace tcp_flags;
 /// Both endpoints of a connection in a canonical order, plus VLANs and tunnel: the same key for
 /// both directions. Direction 0 is the one whose source is `lo`.
 struct ConnKey {
+    Transport proto = Transport::tcp;
     IpAddress lo, hi;
     std::uint16_t lo_port = 0, hi_port = 0;
     VlanStack vlans;
@@ -50,7 +51,7 @@ struct ConnKeyHash {
     // Not noexcept on purpose: libstdc++ then keeps each node's hash, so a lookup compares the
     // large keys only when the hashes match.
     std::size_t operator()(const ConnKey& k) const {
-        std::uint64_t h = k.lo.family;
+        std::uint64_t h = (std::uint64_t{static_cast<std::uint8_t>(k.proto)} << 8) | k.lo.family;
         mix(h, load64(k.lo.bytes, 0));
         mix(h, load64(k.lo.bytes, 8));
         mix(h, load64(k.hi.bytes, 0));
@@ -69,6 +70,7 @@ struct ConnKeyHash {
 /// Builds the connection key and says which direction the packet travels.
 ConnKey make_key(const DecodedPacket& p, int& dir) {
     ConnKey k;
+    k.proto = p.proto;
     const bool src_first = std::tie(p.src, p.sport) <= std::tie(p.dst, p.dport);
     dir = src_first ? 0 : 1;
     k.lo = src_first ? p.src : p.dst;
@@ -483,9 +485,9 @@ struct FlowTable::Impl {
         f->info.name.dst_mac = p.dst_mac;
         f->info.vlans = p.vlans;
         f->info.tunnel = p.tunnel;
-        f->info.client_to_server = (p.flags & syn) && !(p.flags & ack);
+        f->info.client_to_server = (p.tcp.flags & syn) && !(p.tcp.flags & ack);
         f->sum.first_seen = ts;
-        f->first_seen_set = (p.flags & syn) || !p.payload.empty();
+        f->first_seen_set = (p.tcp.flags & syn) || !p.payload.empty();
         ++counts.flow_directions;
         c.dir[d] = std::move(f);
         return *c.dir[d];
@@ -612,7 +614,7 @@ struct FlowTable::Impl {
             if (peer && peer->have_syn && !peer->stored_any) {
                 // The peer is in SYN-SENT: its stack takes an RST only if it acknowledges the
                 // SYN (RFC 9293 §3.10.7.3).
-                return (p.flags & ack) && p.ack == peer->syn_isn + 1;
+                return (p.tcp.flags & ack) && p.tcp.ack == peer->syn_isn + 1;
             }
             return true;
         }
@@ -624,7 +626,7 @@ struct FlowTable::Impl {
 
     Flow* select_flow(Connection& c, int d, const DecodedPacket& p, Timestamp ts) {
         Flow* f = c.dir[d].get();
-        const bool is_syn = p.flags & syn;
+        const bool is_syn = p.tcp.flags & syn;
         if (f && f->reset) {
             // Later segments of a reset connection change nothing; a SYN starts a new one.
             if (!is_syn) return nullptr;
@@ -641,14 +643,14 @@ struct FlowTable::Impl {
         } else if (!f) {
             f = &new_flow(c, d, p, ts);
         } else if (f->have_syn) {
-            if (p.seq != f->syn_isn) {
+            if (p.tcp.seq != f->syn_isn) {
                 stats->add(Counter::connections_reused);
                 f = &replace(c, d, p, ts, CloseReason::new_connection);
             }
         } else if (!f->stored_any) {
             f = &replace(c, d, p, ts, CloseReason::new_connection);
         } else {
-            const std::uint64_t a = f->seq.unwrap(p.seq);
+            const std::uint64_t a = f->seq.unwrap(p.tcp.seq);
             if (!(a + 1 <= f->base && f->base - (a + 1) <= config.max_seek)) {
                 stats->add(Counter::connections_reused);
                 f = &replace(c, d, p, ts, CloseReason::new_connection);
@@ -656,13 +658,13 @@ struct FlowTable::Impl {
         }
         if (!f->have_syn) {
             f->have_syn = true;
-            f->syn_isn = p.seq;
-            const std::uint64_t new_base = f->seq.unwrap(p.seq) + 1;
+            f->syn_isn = p.tcp.seq;
+            const std::uint64_t new_base = f->seq.unwrap(p.tcp.seq) + 1;
             if (f->have_base && new_base < f->base) shift(*f, f->base - new_base, {});
             f->base = new_base;
             f->have_base = true;
-            if (p.window_scale >= 0) f->wscale = p.window_scale;
-            if (!(p.flags & ack)) f->info.client_to_server = true;
+            if (p.tcp.window_scale >= 0) f->wscale = p.tcp.window_scale;
+            if (!(p.tcp.flags & ack)) f->info.client_to_server = true;
         }
         return f;
     }
@@ -752,7 +754,7 @@ struct FlowTable::Impl {
             }
             // A bare ACK or FIN for a connection that was closed already (FIN or reset, both ways)
             // can change no file: don't bring its state back for it.
-            if (saved_before && p.payload.empty() && p.claimed_len == 0 && !(p.flags & (syn | rst))) return;
+            if (saved_before && p.payload.empty() && p.claimed_len == 0 && !(p.tcp.flags & (syn | rst))) return;
             c = &create(key, h);
         } else {
             lru_touch(*c);
@@ -771,8 +773,8 @@ struct FlowTable::Impl {
 
     void process(Connection& c, int d, Flow* f, const DecodedPacket& p, Timestamp ts, std::uint32_t wire_len,
                  std::uint32_t cap_len) {
-        const std::uint8_t fl = p.flags;
-        std::uint64_t a = f->seq.unwrap(p.seq);
+        const std::uint8_t fl = p.tcp.flags;
+        std::uint64_t a = f->seq.unwrap(p.tcp.seq);
         std::uint64_t dstart = a + ((fl & syn) ? 1 : 0);
         Bytes data = p.payload;
         std::uint64_t claimed = p.claimed_len;
@@ -789,7 +791,7 @@ struct FlowTable::Impl {
                 if (dist > config.max_seek) {
                     stats->add(Counter::sequence_jumps);
                     f = &replace(c, d, p, ts, CloseReason::limit);
-                    a = f->seq.unwrap(p.seq);
+                    a = f->seq.unwrap(p.tcp.seq);
                     dstart = a + ((fl & syn) ? 1 : 0);
                 }
             }
@@ -833,7 +835,7 @@ struct FlowTable::Impl {
         if (!(fl & rst)) {
             Flow* peer = c.dir[1 - d].get();
             const bool scaled = !(fl & syn) && f->wscale >= 0 && peer && peer->wscale >= 0;
-            f->window = scaled ? (std::uint32_t{p.window} << std::min<int>(f->wscale, 14)) : p.window;
+            f->window = scaled ? (std::uint32_t{p.tcp.window} << std::min<int>(f->wscale, 14)) : p.tcp.window;
             f->have_window = true;
         }
         if (fl & rst) {

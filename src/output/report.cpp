@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <utility>
 
-#include "tcpflow/decode/decoder.h"
+#include "tcpflow/decode/packet.h"
 #include "tcpflow/base/text.h"
 
 namespace tcpflow {

@@ -78,15 +78,15 @@ struct Harness {
 inline void expect_segment(LinkType link, const Frame& f, const TcpSpec& t) {
     Harness h;
     DecodedPacket out;
-    ASSERT_EQ(h.decode(link, f, out), DecodeStatus::tcp);
+    ASSERT_EQ(h.decode(link, f, out), DecodeStatus::transport);
     EXPECT_EQ(out.src, t.src);
     EXPECT_EQ(out.dst, t.dst);
     EXPECT_EQ(out.sport, t.sport);
     EXPECT_EQ(out.dport, t.dport);
-    EXPECT_EQ(out.seq, t.seq);
-    EXPECT_EQ(out.ack, t.ack);
-    EXPECT_EQ(out.flags, t.flags);
-    EXPECT_EQ(out.window, t.window);
+    EXPECT_EQ(out.tcp.seq, t.seq);
+    EXPECT_EQ(out.tcp.ack, t.ack);
+    EXPECT_EQ(out.tcp.flags, t.flags);
+    EXPECT_EQ(out.tcp.window, t.window);
     EXPECT_EQ(out.claimed_len, t.payload.size());
     EXPECT_EQ(std::string(out.payload.begin(), out.payload.end()), t.payload);
     EXPECT_EQ(reasons(h.stats), 0u);
@@ -101,12 +101,12 @@ inline void expect_truncations_clean(LinkType link, const Frame& f, std::size_t 
         const Frame cut(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(n));
         DecodedPacket out;
         const DecodeStatus st = h.decode(link, cut, out);
-        if (st == DecodeStatus::tcp) {
+        if (st == DecodeStatus::transport) {
             EXPECT_LT(out.payload.size(), full_payload) << "prefix " << n;
             EXPECT_EQ(out.claimed_len, full_payload) << "prefix " << n;
             EXPECT_EQ(reasons(h.stats), 0u) << "prefix " << n;
         } else {
-            EXPECT_TRUE(st == DecodeStatus::malformed || st == DecodeStatus::not_tcp) << "prefix " << n;
+            EXPECT_TRUE(st == DecodeStatus::malformed || st == DecodeStatus::no_transport) << "prefix " << n;
             EXPECT_EQ(reasons(h.stats), 1u) << "prefix " << n;
         }
         EXPECT_EQ(h.stats.get(Counter::packets), 1u);

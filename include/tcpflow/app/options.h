@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace tcpflow {
+#include "tcpflow/flow/reassembler.h"   // OverlapPolicy
 
-enum class OverlapPolicy : std::uint8_t { first, last };
+namespace tcpflow {
 
 struct ConsoleOptions {
     bool enabled = false;       ///< -c or -C: print flows to stdout instead of files

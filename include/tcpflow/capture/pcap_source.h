@@ -7,14 +7,9 @@
 
 #include "tcpflow/base/bytes.h"
 #include "tcpflow/base/timestamp.h"
+#include "tcpflow/decode/packet.h"
 
 namespace tcpflow {
-
-struct RawPacket {
-    Timestamp ts;
-    std::uint32_t wire_len = 0;
-    Bytes data;          ///< valid until the next call to next()
-};
 
 struct CaptureStats {
     std::uint64_t received = 0, dropped = 0, if_dropped = 0;

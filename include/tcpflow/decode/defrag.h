@@ -12,13 +12,20 @@
 #include <vector>
 
 #include "tcpflow/base/bytes.h"
-#include "tcpflow/decode/decoder.h"
+#include "tcpflow/decode/packet.h"
 #include "tcpflow/decode/ip.h"
 #include "tcpflow/base/memory_budget.h"
 #include "tcpflow/base/stats.h"
 #include "tcpflow/base/timestamp.h"
 
 namespace tcpflow {
+
+/// The decoder's limits; only fragment reassembly has any.
+struct DecoderLimits {
+    std::int64_t fragment_timeout_ns = 60LL * 1'000'000'000;   ///< packet time
+    std::size_t max_fragment_datagrams = 4096;                 ///< in flight at once
+};
+
 
 /// Largest reassembled upper-layer payload accepted (IPv4: 65535 minus a 20-byte header; the
 /// same bound is used for IPv6's fragmentable part).

@@ -6,7 +6,7 @@
 
 #include "tcpflow/base/address.h"
 #include "tcpflow/base/bytes.h"
-#include "tcpflow/decode/decoder.h"
+#include "tcpflow/decode/packet.h"
 #include "tcpflow/decode/link_layer.h"
 #include "tcpflow/base/stats.h"
 

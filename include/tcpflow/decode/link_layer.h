@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "tcpflow/base/bytes.h"
-#include "tcpflow/decode/decoder.h"
+#include "tcpflow/decode/packet.h"
 #include "tcpflow/base/stats.h"
 
 namespace tcpflow {

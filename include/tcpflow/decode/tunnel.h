@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "tcpflow/base/bytes.h"
-#include "tcpflow/decode/decoder.h"
+#include "tcpflow/decode/packet.h"
 #include "tcpflow/decode/ip.h"
 #include "tcpflow/decode/link_layer.h"
 

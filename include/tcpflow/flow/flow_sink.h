@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "tcpflow/base/bytes.h"
-#include "tcpflow/decode/decoder.h"
+#include "tcpflow/decode/packet.h"
 #include "tcpflow/flow/naming.h"
 #include "tcpflow/base/timestamp.h"
 

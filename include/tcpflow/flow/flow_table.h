@@ -13,10 +13,10 @@
 #include <cstdint>
 #include <memory>
 
-#include "tcpflow/decode/decoder.h"
+#include "tcpflow/decode/packet.h"
 #include "tcpflow/flow/flow_sink.h"
 #include "tcpflow/base/memory_budget.h"
-#include "tcpflow/app/options.h"
+#include "tcpflow/flow/reassembler.h"
 #include "tcpflow/base/stats.h"
 #include "tcpflow/base/timestamp.h"
 

@@ -15,9 +15,11 @@
 #include "tcpflow/base/bytes.h"
 #include "tcpflow/flow/flow_sink.h"
 #include "tcpflow/base/memory_budget.h"
-#include "tcpflow/app/options.h"
 
 namespace tcpflow {
+
+/// Which bytes win where segments overlap (--overlap): the first to arrive, or the last (1.6.1).
+enum class OverlapPolicy : std::uint8_t { first, last };
 
 /// Where delivered bytes go.
 class ByteDelivery {

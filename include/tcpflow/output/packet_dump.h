@@ -14,7 +14,7 @@
 #include <unordered_map>
 
 #include "tcpflow/base/bytes.h"
-#include "tcpflow/decode/decoder.h"
+#include "tcpflow/decode/packet.h"
 #include "tcpflow/flow/naming.h"
 #include "tcpflow/base/timestamp.h"
 
