@@ -4,7 +4,9 @@
 #include <vector>
 
 #include "tcpflow/app/cli.h"
+#include "tcpflow/app/exit_status.h"
 #include "tcpflow/app/pipeline.h"
+#include "tcpflow/output/diagnostics.h"
 
 int main(int argc, char** argv) {
     const std::vector<std::string> args(argv, argv + argc);
@@ -13,6 +15,6 @@ int main(int argc, char** argv) {
     if (!cli.out.empty()) std::fputs(cli.out.c_str(), stdout);
     if (!cli.err.empty()) std::fputs(cli.err.c_str(), stderr);
     if (cli.action == tcpflow::CliResult::Action::exit) return cli.exit_code;
-    for (const auto& w : cli.warnings) std::fprintf(stderr, "tcpflow: %s\n", w.c_str());
-    return tcpflow::run(cli.options);
+    for (const auto& w : cli.warnings) tcpflow::default_diagnostics().info(w);
+    return tcpflow::to_int(tcpflow::run(cli.options));
 }

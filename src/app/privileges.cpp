@@ -49,8 +49,8 @@ std::optional<UserIds> output_owner(const std::optional<UserIds>& drop_to, uid_t
     return parse_sudo_ids(sudo_uid, sudo_gid);
 }
 
-std::variant<UserIds, std::string> resolve_user(const std::string& name) {
-    const std::string unknown = "cannot find user '" + name + "'";
+Result<UserIds> resolve_user(const std::string& name) {
+    const Error unknown{"cannot find user '" + name + "'"};
     if (name.empty()) return unknown;
     long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
     std::vector<char> buf(static_cast<std::size_t>(size > 0 ? size : 16384));
@@ -85,8 +85,8 @@ std::variant<UserIds, std::string> resolve_user(const std::string& name) {
     return ids;
 }
 
-std::variant<std::string, std::string> output_path_in_chroot(const std::string& outdir, const std::string& chroot_dir,
-                                                             const std::string& cwd) {
+Result<std::string> output_path_in_chroot(const std::string& outdir, const std::string& chroot_dir,
+                                          const std::string& cwd) {
     namespace fs = std::filesystem;
     const fs::path base{cwd};
     auto absolute = [&](const std::string& p) {
@@ -103,12 +103,11 @@ std::variant<std::string, std::string> output_path_in_chroot(const std::string& 
     auto o = out.begin();
     for (auto r = root.begin(); r != root.end(); ++r, ++o) {
         if (o == out.end() || *o != *r)
-            return std::variant<std::string, std::string>{
-                std::in_place_index<1>, "output folder " + out.string() + " is not inside the chroot folder " +
-                                            root.string() + " (-o must name a folder inside -z)"};
+            return Error{"output folder " + out.string() + " is not inside the chroot folder " + root.string() +
+                         " (-o must name a folder inside -z)"};
     }
     for (; o != out.end(); ++o) inside /= *o;
-    return std::variant<std::string, std::string>{std::in_place_index<0>, inside.string()};
+    return inside.string();
 }
 
 std::string drop_privileges(const UserIds& user, const std::string& chroot_dir) {

@@ -121,15 +121,15 @@ std::string ConsoleSink::format(const FlowInfo& info, const std::string& path, B
 }
 
 void ConsoleSink::on_data(FlowInfo& info, std::uint64_t /*offset*/, Bytes data, Timestamp /*ts*/) {
-    if (data.empty() || !out_) return;
+    if (data.empty() || !out_ || write_failed_) return;   // after a failed write nothing more can land
     const std::string text = format(info, path_for(info), data);
     auto* sem = static_cast<sem_t*>(semaphore_);
     if (sem)
         while (::sem_wait(sem) != 0 && errno == EINTR) {
         }
-    if (std::fwrite(text.data(), 1, text.size(), out_) != text.size()) write_failed_ = true;
+    if (std::fwrite(text.data(), 1, text.size(), out_) != text.size()) note_failure();
     if (sem) {
-        if (std::fflush(out_) != 0) write_failed_ = true;
+        if (std::fflush(out_) != 0) note_failure();
         ::sem_post(sem);
     }
 }
@@ -151,7 +151,12 @@ void ConsoleSink::on_close(FlowInfo& info, const FlowSummary& /*summary*/) {
 }
 
 void ConsoleSink::flush() {
-    if (out_ && std::fflush(out_) != 0) write_failed_ = true;
+    if (out_ && !write_failed_ && std::fflush(out_) != 0) note_failure();
+}
+
+void ConsoleSink::note_failure() noexcept {
+    if (!write_failed_) write_errno_ = errno;
+    write_failed_ = true;
 }
 
 }  // namespace tcpflow

@@ -16,6 +16,10 @@ void Diagnostics::line(std::string_view text) const {
     out.reserve(settings_.prefix.size() + text.size() + 3);
     out.append(settings_.prefix).append(": ").append(text);
     if (out.back() != '\n') out.push_back('\n');
+    write_out(out);
+}
+
+void Diagnostics::write_out(std::string_view out) const {
     const char* p = out.data();
     std::size_t left = out.size();
     while (left > 0) {
@@ -34,6 +38,10 @@ void Diagnostics::error(std::string_view text) {
 
 void Diagnostics::warning(std::string_view text) {
     if (!settings_.quiet) line(text);
+}
+
+void Diagnostics::warning_block(std::string_view text) {
+    if (!settings_.quiet) write_out(text);
 }
 
 void Diagnostics::info(std::string_view text) { line(text); }

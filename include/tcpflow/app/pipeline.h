@@ -1,13 +1,15 @@
-// pipeline.h: one run of tcpflow, wired from Options: sources -> decoder -> flow table -> sinks,
-// the report, signals and the exit status. main() only parses the command line and calls run().
+// pipeline.h: one run of tcpflow, wired from Options: the output plan (output_plan.h), the capture
+// loop (capture_loop.h) over every source, the flow table or -j worker pool, the sinks, the
+// post-close work (flow_finisher.h), the report and the exit status. main() only parses the
+// command line and calls run().
 #pragma once
 
+#include "tcpflow/app/exit_status.h"
 #include "tcpflow/app/options.h"
 
 namespace tcpflow {
 
-/// Exit status: 0 success, 1 runtime failure (after saving everything that could be saved),
-/// 2 usage error (bad filter expression).
-int run(const Options& options);
+/// ok; failure after saving everything that could be saved; usage for a bad filter expression.
+ExitStatus run(const Options& options);
 
 }  // namespace tcpflow

@@ -13,8 +13,9 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
-#include <variant>
 #include <vector>
+
+#include "tcpflow/base/result.h"
 
 namespace tcpflow {
 
@@ -36,16 +37,15 @@ struct UserIds {
 
 /// Looks a -U user up by name (or by a numeric uid with a passwd entry). Error text when unknown:
 /// "cannot find user 'NAME'".
-[[nodiscard]] std::variant<UserIds, std::string> resolve_user(const std::string& name);
+[[nodiscard]] Result<UserIds> resolve_user(const std::string& name);
 
 /// Where the output folder `outdir` is seen after chroot(`chroot_dir`). Both are made absolute
 /// against `cwd` first (before the chroot, the way the user meant them) and normalised lexically
 /// ("." and ".." removed); `outdir` must then be `chroot_dir` itself or lie inside it. Returns the
 /// path inside the new root ("/" or "/sub/dir"), or an error text when outdir lies outside.
 /// Symbolic links are not resolved here; the caller passes canonical paths when it can.
-[[nodiscard]] std::variant<std::string, std::string> output_path_in_chroot(const std::string& outdir,
-                                                                           const std::string& chroot_dir,
-                                                                           const std::string& cwd);
+[[nodiscard]] Result<std::string> output_path_in_chroot(const std::string& outdir, const std::string& chroot_dir,
+                                                       const std::string& cwd);
 
 /// Drops root for good: reads `user`'s supplementary groups, chroots to `chroot_dir` when not empty
 /// (then chdir "/"), sets groups, gid and uid, and checks that root cannot be regained. Returns ""

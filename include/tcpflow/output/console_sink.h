@@ -68,6 +68,8 @@ public:
 
     /// True once a write to `out` failed (e.g. closed pipe).
     [[nodiscard]] bool write_failed() const noexcept { return write_failed_; }
+    /// errno of the first failed write (EPIPE: the reader went away); 0 when none failed.
+    [[nodiscard]] int write_error() const noexcept { return write_errno_; }
 
 private:
     const std::string& path_for(FlowInfo& info);
@@ -78,6 +80,8 @@ private:
     std::unordered_map<std::uint32_t, std::string> paths_;   ///< by sink_handle
     std::uint32_t next_handle_ = 1;
     bool write_failed_ = false;
+    int write_errno_ = 0;
+    void note_failure() noexcept;
     void* semaphore_ = nullptr;   ///< sem_t* (-L), kept opaque
 };
 

@@ -30,6 +30,8 @@ public:
     void warning(std::string_view text);
     /// A plain informational line (always printed; "terminating orderly", counters).
     void info(std::string_view text);
+    /// A block of several lines printed as it is (no prefix), dropped by -q like a warning.
+    void warning_block(std::string_view text);
     /// Printed when -d is at least `level`.
     void debug(int level, std::string_view text);
 
@@ -42,6 +44,7 @@ public:
 
 private:
     void line(std::string_view text) const;
+    void write_out(std::string_view text) const;
 
     DiagnosticsSettings settings_;
     std::atomic<std::uint64_t> errors_{0};

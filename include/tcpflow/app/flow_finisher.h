@@ -1,0 +1,45 @@
+// flow_finisher.h: the work done after a flow file is closed (adapter: reads the file back).
+//
+// For each closed flow direction: -e md5 hashes the file, -e http carves the bodies of the HTTP
+// responses it holds into files of their own (chunked, gzip and deflate decoded; -Z keeps them
+// compressed) and tells the http hooks, then the flow's <fileobject> goes into the report.
+// Safe to call from several threads at once (-j workers): one lock around the shared report and
+// hooks.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "tcpflow/app/flow_hooks.h"
+#include "tcpflow/app/options.h"
+#include "tcpflow/flow/flow_sink.h"
+#include "tcpflow/output/diagnostics.h"
+#include "tcpflow/output/report.h"
+
+namespace tcpflow {
+
+class FlowFinisher {
+public:
+    /// `report` may be null (no report.xml). None of the references is owned.
+    FlowFinisher(const Options& options, ReportWriter* report, FlowHooks& http_hooks, Diagnostics& diag)
+        : opt_{options}, report_{report}, http_hooks_{http_hooks}, diag_{diag} {}
+
+    /// A flow direction is complete and its file closed.
+    void operator()(const FlowInfo& info, const FlowSummary& summary);
+
+    /// Body files are named "<flow file>-HTTPBODY-NNN[.ext]"; a name already taken gets "cN"
+    /// before the extension (the first free one), so nothing is ever overwritten.
+    [[nodiscard]] static std::string body_name(const std::string& flow_path, std::size_t index, std::string_view ext,
+                                               unsigned collision);
+
+private:
+    void write_http_bodies(const std::string& path, Bytes stream, ReportExtras& extras);
+
+    const Options& opt_;
+    ReportWriter* report_;
+    FlowHooks& http_hooks_;
+    Diagnostics& diag_;
+    std::mutex mu_;
+};
+
+}  // namespace tcpflow

@@ -1,0 +1,140 @@
+#include "tcpflow/app/capture_loop.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+
+namespace tcpflow {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<PcapSource*> g_source{nullptr};
+
+extern "C" void on_signal(int) {
+    g_stop.store(true);
+    if (PcapSource* s = g_source.load()) s->break_loop();
+}
+
+}  // namespace
+
+void CaptureLoop::install_signal_handlers() {
+    struct sigaction sa{};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+bool CaptureLoop::stop_requested() noexcept { return g_stop.load(); }
+
+void CaptureLoop::request_stop() noexcept {
+    g_stop.store(true);
+    if (PcapSource* s = g_source.load()) s->break_loop();
+}
+
+bool CaptureLoop::stopping() const { return g_stop.load(std::memory_order_relaxed); }
+
+void CaptureLoop::set_start_new_flows(bool start_new) {
+    path_.table.set_start_new_flows(start_new);
+    start_new_flows_ = start_new;
+}
+
+bool CaptureLoop::pump(PcapSource& src, bool live) {
+    const auto dlt = src.datalink();
+    const auto link = link_type_from_dlt(dlt);
+    if (!link) {
+        diag_.error(src.name() + ": unsupported link type " + dlt_name(dlt) + " (" + std::to_string(dlt) + ")");
+        return false;
+    }
+    g_source.store(&src);
+    dump_format_ = DumpFormat{dlt, src.snaplen(), source_is_nanosecond(src.name(), live)};
+    if (path_.unused) path_.unused->start(dump_format_);
+    RawPacket raw;
+    DecodedPacket pkt;
+    auto last_flush = std::chrono::steady_clock::now();
+    bool ok = true;
+    while (!stopping()) {
+        const auto r = src.next(raw, live ? 20 : 50);   // live: idle => flush at most 20 ms after the last packet
+        if (r == PcapSource::Next::end) break;
+        if (r == PcapSource::Next::error) {
+            if (stopping()) break;   // a stop signal interrupted a blocking read (-r -): orderly end
+            std::string why = src.error();
+            if (why.find("different from the") != std::string::npos)
+                why += " (libpcap cannot read on in a pcapng file whose interfaces differ in link type or "
+                       "snapshot length; everything before that point was written)";
+            diag_.error(src.name() + ": " + why);
+            ok = false;
+            break;
+        }
+        if (r == PcapSource::Next::packet) handle(*link, raw, pkt);
+        if (live) {
+            // Live capture: everything contiguous reaches the files within 100 ms.
+            const auto now = std::chrono::steady_clock::now();
+            if (r == PcapSource::Next::timeout || now - last_flush >= std::chrono::milliseconds(50)) {
+                flush_live();
+                last_flush = now;
+            }
+        }
+    }
+    g_source.store(nullptr);
+    if (live && stopping()) drain_after_stop(src, *link, raw, pkt);
+    return ok;
+}
+
+void CaptureLoop::flush_live() {
+    path_.sink.flush();
+    if (path_.unused) path_.unused->flush();
+    if (path_.per_flow) path_.per_flow->flush();
+    if (path_.done && path_.done()) g_stop.store(true);
+}
+
+void CaptureLoop::drain_after_stop(PcapSource& src, LinkType link, RawPacket& raw, DecodedPacket& pkt) {
+    if (path_.done && path_.done()) return;   // nobody reads the output any more
+    // Ctrl-C right after a transfer: what the kernel already captured is part of the run.
+    // Drain it without waiting (bounded, so a busy link still stops well within a second).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    int idle = 0;
+    while (idle < 2 && std::chrono::steady_clock::now() < until) {
+        const auto r = src.next(raw, 0);   // the first call may only report the breakloop
+        if (r == PcapSource::Next::packet) {
+            handle(link, raw, pkt);
+            idle = 0;
+        } else if (r == PcapSource::Next::timeout) {
+            ++idle;
+        } else {
+            break;
+        }
+    }
+}
+
+void CaptureLoop::handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt) {
+    const DecodeStatus st = path_.decoder.decode(link, raw.data, raw.ts, pkt);
+    const auto cap_len = static_cast<std::uint32_t>(raw.data.size());
+    if (st == DecodeStatus::transport) {
+        if (path_.per_flow) path_.per_flow->write(pkt, dump_format_, raw.ts, raw.wire_len, raw.data);
+        if (path_.pool)
+            path_.pool->submit(pkt, raw.ts, raw.wire_len, cap_len, start_new_flows_);
+        else
+            path_.table.on_packet(pkt, raw.ts, raw.wire_len, cap_len);
+    } else if (path_.unused && st != DecodeStatus::fragment_held) {
+        path_.unused->write(dump_format_, raw.ts, raw.wire_len, raw.data);
+    }
+    path_.table.expire(raw.ts);
+    if ((++packets_since_check_ & 0xff) == 0) {
+        path_.decoder.expire(raw.ts);
+        if (path_.done && path_.done()) g_stop.store(true);
+    }
+    if (path_.budget.over()) keep_memory_bounded();
+}
+
+void CaptureLoop::keep_memory_bounded() {
+    while (path_.budget.over() && path_.decoder.shed_oldest()) {
+    }
+    if (path_.budget.over()) path_.table.relieve_memory();
+}
+
+}  // namespace tcpflow
