@@ -19,7 +19,7 @@ void FlowHooks::alert(const char* what, const std::string& path) {
         if (w < 0) {
             if (errno == EINTR) continue;
             if (!alert_warned_)
-                std::fprintf(stderr, "tcpflow: cannot write to alert descriptor %d: %s\n", alert_fd_, std::strerror(errno));
+                diag_.error("cannot write to alert descriptor " + std::to_string(alert_fd_) + ": " + std::strerror(errno));
             alert_warned_ = true;
             failed_ = true;
             return;
@@ -57,7 +57,7 @@ void FlowHooks::closed(const std::string& path) {
     std::fflush(nullptr);   // nothing buffered is written twice by the child
     const pid_t pid = ::fork();
     if (pid < 0) {
-        std::fprintf(stderr, "tcpflow: cannot run %s: %s\n", command_.c_str(), std::strerror(errno));
+        diag_.error("cannot run " + command_ + ": " + std::strerror(errno));
         failed_ = true;
         return;
     }

@@ -65,8 +65,8 @@ struct Run {
     OutputPlan plan;
     MemoryBudget budget;
     Decoder decoder;
-    FlowHooks tcp_hooks{opt.tcp_alert_fd, opt.tcp_cmd};
-    FlowHooks http_hooks{opt.http_alert_fd, opt.http_cmd};
+    FlowHooks tcp_hooks{opt.tcp_alert_fd, opt.tcp_cmd, diag};
+    FlowHooks http_hooks{opt.http_alert_fd, opt.http_cmd, diag};
     std::mutex tcp_hooks_mu;   // the tcp hooks and the file count, shared by -j workers
     std::uint64_t files_created = 0;
     std::unique_ptr<ReportWriter> report;

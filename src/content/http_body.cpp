@@ -262,6 +262,52 @@ std::string_view extension_for_content_type(std::string_view content_type) noexc
     return {};
 }
 
+namespace {
+
+/// A chunk-size line's hexadecimal number (extensions after ';' ignored); nullopt when malformed.
+std::optional<std::uint64_t> chunk_size(std::string_view line) {
+    std::string_view digits = trim(line.substr(0, line.find(';')));
+    if (digits.empty() || digits.size() > 15) return std::nullopt;
+    std::uint64_t size = 0;
+    for (const char c : digits) {
+        int v = -1;
+        if (c >= '0' && c <= '9') v = c - '0';
+        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+        if (v < 0) return std::nullopt;
+        size = size * 16 + static_cast<std::uint64_t>(v);
+    }
+    return size;
+}
+
+/// Feeds a chunked body from `pos` to `body`. True when it is truncated or its framing is lost
+/// (nothing after it can be trusted as HTTP).
+bool read_chunked(std::string_view text, Bytes stream, std::size_t& pos, BodySink& body, std::size_t max_header) {
+    for (;;) {
+        auto size_line = read_line(text, pos, 4096);
+        if (!size_line) return true;
+        const auto size = chunk_size(*size_line);
+        if (!size) return true;
+        if (*size == 0) {
+            // Trailers up to an empty line (or the end of the stream).
+            while (auto trailer = read_line(text, pos, max_header)) {
+                if (trailer->empty()) break;
+            }
+            return false;
+        }
+        const std::size_t avail = text.size() - pos;
+        const std::size_t take = *size < avail ? static_cast<std::size_t>(*size) : avail;
+        body.feed(stream.subspan(pos, take));
+        pos += take;
+        if (take < *size) return true;
+        if (text.substr(pos).starts_with("\r\n")) pos += 2;
+        else if (text.substr(pos).starts_with("\n")) pos += 1;
+        else return true;   // stream ended, or framing lost: no trusted end
+    }
+}
+
+}  // namespace
+
 std::size_t extract_http_bodies(Bytes stream, const HttpBodyOptions& options, const HttpBodyCallback& on_event) {
     const std::string_view text = as_text(stream);
     std::size_t pos = 0;
@@ -299,61 +345,7 @@ std::size_t extract_http_bodies(Bytes stream, const HttpBodyOptions& options, co
         } else if (no_body) {
             // nothing
         } else if (r.chunked) {
-            for (;;) {
-                auto size_line = read_line(text, pos, 4096);
-                if (!size_line) {
-                    truncated = true;
-                    stop = true;
-                    break;
-                }
-                std::string_view digits = trim(size_line->substr(0, size_line->find(';')));
-                if (digits.empty() || digits.size() > 15) {
-                    truncated = true;
-                    stop = true;
-                    break;
-                }
-                std::uint64_t size = 0;
-                bool ok = true;
-                for (const char c : digits) {
-                    int v = -1;
-                    if (c >= '0' && c <= '9') v = c - '0';
-                    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-                    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-                    if (v < 0) {
-                        ok = false;
-                        break;
-                    }
-                    size = size * 16 + static_cast<std::uint64_t>(v);
-                }
-                if (!ok) {
-                    truncated = true;
-                    stop = true;
-                    break;
-                }
-                if (size == 0) {
-                    // Trailers up to an empty line (or the end of the stream).
-                    while (auto trailer = read_line(text, pos, options.max_header_bytes)) {
-                        if (trailer->empty()) break;
-                    }
-                    break;
-                }
-                const std::size_t avail = text.size() - pos;
-                const std::size_t take = size < avail ? static_cast<std::size_t>(size) : avail;
-                body.feed(stream.subspan(pos, take));
-                pos += take;
-                if (take < size) {
-                    truncated = true;
-                    stop = true;
-                    break;
-                }
-                if (text.substr(pos).starts_with("\r\n")) pos += 2;
-                else if (text.substr(pos).starts_with("\n")) pos += 1;
-                else {
-                    truncated = true;   // stream ended, or framing lost: no trusted end
-                    stop = true;
-                    break;
-                }
-            }
+            truncated = stop = read_chunked(text, stream, pos, body, options.max_header_bytes);
         } else if (r.content_length) {
             const std::size_t avail = text.size() - pos;
             const std::uint64_t want = *r.content_length;

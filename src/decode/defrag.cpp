@@ -47,6 +47,45 @@ struct Datagram {
     std::size_t charged = 0;
 };
 
+/// Copies the bytes of [begin, cap_end) that no earlier fragment covered (first copy wins) and
+/// records the range as covered. True when the fragment overlapped an earlier one.
+bool copy_new_bytes(Datagram& d, Bytes payload, std::uint32_t begin, std::uint32_t cap_end) {
+    bool overlap = false;
+    std::uint32_t cursor = begin;
+    auto copy = [&](std::uint32_t from, std::uint32_t to) {
+        for (std::uint32_t i = from; i < to; ++i) d.data[i] = payload[i - begin];
+    };
+    for (const auto& [b, e] : d.covered) {
+        if (e <= cursor) continue;
+        if (b >= cap_end) break;
+        overlap = true;
+        if (b > cursor) copy(cursor, b);
+        cursor = std::max(cursor, e);
+        if (cursor >= cap_end) break;
+    }
+    if (cursor < cap_end) copy(cursor, cap_end);
+    if (cap_end > begin) {
+        d.covered.emplace_back(begin, cap_end);
+        std::sort(d.covered.begin(), d.covered.end());
+        std::size_t w = 0;
+        for (std::size_t i = 1; i < d.covered.size(); ++i) {
+            if (d.covered[i].first <= d.covered[w].second) {
+                d.covered[w].second = std::max(d.covered[w].second, d.covered[i].second);
+            } else {
+                d.covered[++w] = d.covered[i];
+            }
+        }
+        d.covered.resize(w + 1);
+    }
+    return overlap;
+}
+
+/// A fragment that disagrees with what is known of the datagram's end.
+bool end_is_inconsistent(const Datagram& d, bool more_fragments, std::uint32_t end) {
+    if (!more_fragments) return (d.have_last && d.total != end) || (!d.covered.empty() && d.covered.back().second > end);
+    return d.have_last && end > d.total;
+}
+
 }  // namespace
 
 struct Defragmenter::Impl {
@@ -107,14 +146,7 @@ Defragmenter::Result Defragmenter::add(const IpPacket& ip, Timestamp ts, Bytes& 
     const auto end = static_cast<std::uint32_t>(end64);
 
     // Lazily drop timed-out datagrams at the front (the oldest).
-    while (!m.order.empty() && ts.ns - m.order.front().first_ns > m.limits.fragment_timeout_ns) {
-        Datagram& d = m.order.front();
-        m.budget.release(d.charged);
-        memory_ -= d.charged;
-        m.index.erase(d.key);
-        m.order.pop_front();
-        m.stats.add(Counter::fragments_expired);
-    }
+    while (!m.order.empty() && ts.ns - m.order.front().first_ns > m.limits.fragment_timeout_ns) shed_oldest();
 
     Key key;
     key.src = ip.src.bytes;
@@ -139,15 +171,7 @@ Defragmenter::Result Defragmenter::add(const IpPacket& ip, Timestamp ts, Bytes& 
     }
     Datagram& d = *found->second;
 
-    // Consistency of the end of the datagram.
-    bool bad = false;
-    if (!ip.more_fragments) {
-        if (d.have_last && d.total != end) bad = true;
-        if (!d.covered.empty() && d.covered.back().second > end) bad = true;
-    } else if (d.have_last && end > d.total) {
-        bad = true;
-    }
-    if (bad) {
+    if (end_is_inconsistent(d, ip.more_fragments, end)) {
         m.stats.add(Counter::fragments_bad);
         return Result::bad;
     }
@@ -169,35 +193,7 @@ Defragmenter::Result Defragmenter::add(const IpPacket& ip, Timestamp ts, Bytes& 
         m.budget.charge(grow);
         memory_ += grow;
     }
-    // Copy the bytes no earlier fragment covered (first copy wins).
-    bool overlap = false;
-    std::uint32_t cursor = begin;
-    auto copy = [&](std::uint32_t from, std::uint32_t to) {
-        for (std::uint32_t i = from; i < to; ++i) d.data[i] = ip.payload[i - begin];
-    };
-    for (const auto& [b, e] : d.covered) {
-        if (e <= cursor) continue;
-        if (b >= cap_end) break;
-        overlap = true;
-        if (b > cursor) copy(cursor, b);
-        cursor = std::max(cursor, e);
-        if (cursor >= cap_end) break;
-    }
-    if (cursor < cap_end) copy(cursor, cap_end);
-    if (overlap) m.stats.add(Counter::fragments_overlapping);
-    if (cap_end > begin) {
-        d.covered.emplace_back(begin, cap_end);
-        std::sort(d.covered.begin(), d.covered.end());
-        std::size_t w = 0;
-        for (std::size_t i = 1; i < d.covered.size(); ++i) {
-            if (d.covered[i].first <= d.covered[w].second) {
-                d.covered[w].second = std::max(d.covered[w].second, d.covered[i].second);
-            } else {
-                d.covered[++w] = d.covered[i];
-            }
-        }
-        d.covered.resize(w + 1);
-    }
+    if (copy_new_bytes(d, ip.payload, begin, cap_end)) m.stats.add(Counter::fragments_overlapping);
 
     const bool done = d.have_last && d.have_first &&
                       ((d.total == 0 && d.covered.empty()) ||

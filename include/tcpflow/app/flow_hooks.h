@@ -14,13 +14,16 @@
 
 #include <sys/types.h>
 
+#include "tcpflow/output/diagnostics.h"
+
 namespace tcpflow {
 
 class FlowHooks {
 public:
     static constexpr std::size_t kMaxRunning = 10;
 
-    FlowHooks(int alert_fd, std::string command) : alert_fd_{alert_fd}, command_{std::move(command)} {}
+    FlowHooks(int alert_fd, std::string command, Diagnostics& diag = default_diagnostics())
+        : alert_fd_{alert_fd}, command_{std::move(command)}, diag_{diag} {}
     ~FlowHooks() { wait_all(); }
     FlowHooks(const FlowHooks&) = delete;
     FlowHooks& operator=(const FlowHooks&) = delete;
@@ -38,6 +41,7 @@ private:
 
     int alert_fd_;
     std::string command_;
+    Diagnostics& diag_;
     std::deque<pid_t> running_;
     bool failed_ = false;
     bool alert_warned_ = false;
