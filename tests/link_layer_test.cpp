@@ -4,6 +4,8 @@
 #include "support/decode_helpers.h"
 #include "tcpflow/decode/link_layer.h"
 
+#include <zlib.h>
+
 using namespace tcpflow;
 using namespace tcpflow::test;
 
@@ -88,6 +90,13 @@ Frame pppoe(std::uint16_t len, const Frame& ppp) {
 Frame ppp_ip4(const Frame& ipf) { return cat({Frame{0x00, 0x21}, ipf}); }
 
 }  // namespace
+
+/// The little-endian CRC-32 FCS of an 802.11 frame.
+static Frame fcs_of(const Frame& f) {
+    const auto c = static_cast<std::uint32_t>(::crc32(0L, f.data(), static_cast<uInt>(f.size())));
+    return Frame{static_cast<std::uint8_t>(c), static_cast<std::uint8_t>(c >> 8), static_cast<std::uint8_t>(c >> 16),
+                 static_cast<std::uint8_t>(c >> 24)};
+}
 
 TEST(LinkLayer, NullAllFamiliesBothByteOrders) {
     for (std::uint32_t fam : {2u, 10u, 24u, 28u, 30u}) {
@@ -340,9 +349,29 @@ TEST(LinkLayer, RadiotapFcsAndAlignment) {
     Ipv4Spec s;
     s.total_length = 0;
     const Frame tso = ipv4_packet(t.src, t.dst, 6, bytes(seg), s);
-    const Frame with_fcs = cat({radiotap(0x10, true, wifi(0, 0x01, cat({snap(0x0800), tso}))), Frame{1, 2, 3, 4}});
+    const Frame mpdu = wifi(0, 0x01, cat({snap(0x0800), tso}));
+    const Frame with_fcs = cat({radiotap(0x10, true, mpdu), fcs_of(mpdu)});
     expect_segment(LinkType::ieee802_11_radio, with_fcs, t);
     expect_truncations_clean(LinkType::ieee802_11_radio, radiotap(0, true, body), 5);
+}
+
+// -S check_fcs (default YES): an 802.11 frame whose FCS is wrong is counted and skipped, whether
+// the card flagged it (radiotap "bad FCS") or the CRC-32 over the frame does not match.
+TEST(LinkLayer, RadiotapBadFcsIsDroppedUnlessCheckIsOff) {
+    const Frame mpdu = wifi(0, 0x01, cat({snap(0x0800), ip_tcp(spec4())}));
+    const Frame wrong_crc = cat({radiotap(0x10, true, mpdu), Frame{1, 2, 3, 4}});
+    const Frame flagged = radiotap(0x40, true, mpdu);
+    for (const Frame* f : {&wrong_crc, &flagged}) {
+        Harness h;
+        DecodedPacket out;
+        EXPECT_EQ(h.decode(LinkType::ieee802_11_radio, *f, out), DecodeStatus::malformed);
+        EXPECT_EQ(h.stats.get(Counter::bad_fcs), 1u);
+        DecoderLimits off;
+        off.check_fcs = false;
+        Harness keep{off};
+        EXPECT_EQ(keep.decode(LinkType::ieee802_11_radio, *f, out), DecodeStatus::transport);
+        EXPECT_EQ(std::string(out.payload.begin(), out.payload.end()), "hello");
+    }
 }
 
 TEST(LinkLayer, PrismAndPpi) {

@@ -50,6 +50,12 @@ private:
     FileClosedFn closed_;
 };
 
+DecoderLimits decoder_limits(const Options& o) {
+    DecoderLimits l;
+    l.check_fcs = o.check_fcs;
+    return l;
+}
+
 DiagnosticsSettings diagnostics_settings(const Options& o) {
     DiagnosticsSettings s;
     if (!o.debug_prefix.empty()) s.prefix = o.debug_prefix;
@@ -86,7 +92,7 @@ struct Run {
     bool failed = false;
 
     explicit Run(const Options& o)
-        : opt{o}, diag{diagnostics_settings(o)}, budget{o.max_memory}, decoder{DecoderLimits{}, budget, stats} {}
+        : opt{o}, diag{diagnostics_settings(o)}, budget{o.max_memory}, decoder{decoder_limits(o), budget, stats} {}
 
     ExitStatus execute();
     std::optional<ExitStatus> prepare();

@@ -10,8 +10,10 @@ namespace tcpflow {
 struct Decoder::Impl {
     Stats& stats;
     Defragmenter defrag;
+    bool check_fcs;
 
-    Impl(DecoderLimits limits, MemoryBudget& budget, Stats& s) : stats{s}, defrag{limits, budget, s} {}
+    Impl(DecoderLimits limits, MemoryBudget& budget, Stats& s)
+        : stats{s}, defrag{limits, budget, s}, check_fcs{limits.check_fcs} {}
 
     DecodeStatus fail(Counter c) noexcept {
         stats.add(c);
@@ -28,6 +30,7 @@ DecodeStatus Decoder::Impl::decode(LinkType link, Bytes frame, Timestamp ts, Dec
     out = DecodedPacket{};
     stats.add(Counter::packets);
     NetLayer net;
+    net.check_fcs = check_fcs;
     if (const Counter c = decode_link(link, frame, net, out); c != kDecodeOk) return fail(c);
 
     IpPacket ip;

@@ -1,5 +1,7 @@
 #include "tcpflow/decode/link_layer.h"
 
+#include <zlib.h>
+
 #include <string>
 
 namespace tcpflow {
@@ -156,6 +158,14 @@ Counter decode_ppi(Bytes frame, NetLayer& net, DecodedPacket& out, int depth) no
     return Counter::not_ip;
 }
 
+/// The IEEE 802 CRC-32 of `frame` equals the little-endian FCS that follows it.
+bool fcs_matches(Bytes frame, Bytes fcs) noexcept {
+    const auto crc = ::crc32(0L, frame.data(), static_cast<uInt>(frame.size()));
+    const auto want = std::uint32_t{fcs[0]} | std::uint32_t{fcs[1]} << 8 | std::uint32_t{fcs[2]} << 16 |
+                      std::uint32_t{fcs[3]} << 24;
+    return static_cast<std::uint32_t>(crc) == want;
+}
+
 Counter decode_radiotap(Bytes frame, NetLayer& net, DecodedPacket& out, int depth) noexcept {
     ByteReader r{frame};
     if (!r.skip(2)) return Counter::truncated_link_header;
@@ -180,9 +190,12 @@ Counter decode_radiotap(Bytes frame, NetLayer& net, DecodedPacket& out, int dept
         flags = *f;
     }
     Bytes body = frame.subspan(*len);
+    if (net.check_fcs && (flags & 0x40u)) return Counter::bad_fcs;   // the capturing card says so
     if (flags & 0x10u) {   // frame ends with an FCS
         if (body.size() < 4) return Counter::truncated_link_header;
+        const Bytes fcs = body.last(4);
         body = body.first(body.size() - 4);
+        if (net.check_fcs && !fcs_matches(body, fcs)) return Counter::bad_fcs;
     }
     return decode_80211(body, (flags & 0x20u) != 0, net, out, depth);
 }

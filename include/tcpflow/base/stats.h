@@ -16,6 +16,7 @@ namespace tcpflow {
     X(unknown_ethertype)                                                                 \
     X(not_ip)                    /* link payload that is not IP (ARP, LLC, ...) */       \
     X(wifi_non_data)             /* 802.11 management/control/null/protected frames */  \
+    X(bad_fcs)                   /* 802.11 frames whose FCS is wrong (-S check_fcs) */   \
     X(truncated_ip_header)                                                               \
     X(bad_ip_version)                                                                    \
     X(bad_ip_header_length)                                                              \

@@ -20,10 +20,11 @@
 
 namespace tcpflow {
 
-/// The decoder's limits; only fragment reassembly has any.
+/// The decoder's limits and checks (fragment reassembly's bounds, the FCS check).
 struct DecoderLimits {
     std::int64_t fragment_timeout_ns = 60LL * 1'000'000'000;   ///< packet time
     std::size_t max_fragment_datagrams = 4096;                 ///< in flight at once
+    bool check_fcs = true;   ///< -S check_fcs: drop 802.11 frames whose FCS is wrong (radiotap)
 };
 
 

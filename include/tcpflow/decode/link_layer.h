@@ -27,6 +27,7 @@ enum class NetKind : std::uint8_t {
 struct NetLayer {
     Bytes bytes;               ///< from the IP header to the end of what the link layer bounds
     NetKind kind = NetKind::by_nibble;
+    bool check_fcs = true;     ///< in: drop 802.11 frames whose FCS is wrong (flag or CRC-32)
 };
 
 /// Nesting bound for link-level encapsulations (Ethernet in MPLS in Ethernet ...).
