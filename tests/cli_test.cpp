@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tcpflow/flow/naming.h"
+#include "tcpflow/version.h"
 
 using namespace tcpflow;
 
@@ -343,7 +344,7 @@ TEST(Cli, HelpAndVersion) {
         const auto r = parse(words);
         ASSERT_EQ(r.action, CliResult::Action::exit);
         EXPECT_EQ(r.exit_code, 0);
-        EXPECT_EQ(r.out, "tcpflow 2.0.0 (compatible with tcpflow 1.6.1)\n");
+        EXPECT_EQ(r.out, "tcpflow " TCPFLOW_PROJECT_VERSION " (compatible with tcpflow 1.6.1)\n");
     }
     const auto H = parse({"-H"});
     EXPECT_EQ(H.action, CliResult::Action::exit);
@@ -386,4 +387,10 @@ TEST(Cli, EveryLongOptionIsKnown) {
     }
     const auto names = all_long_options();
     EXPECT_GE(names.size(), 40u);
+}
+
+TEST(Cli, VersionIsTheProjectVersion) {
+    // project(VERSION) in CMakeLists.txt is the only place the version is written.
+    EXPECT_EQ(kVersion, TCPFLOW_PROJECT_VERSION);
+    EXPECT_NE(parse({"-V"}).out.find(std::string(" ") + TCPFLOW_PROJECT_VERSION + " "), std::string::npos);
 }

@@ -1,4 +1,5 @@
-// manpage_test: man/tcpflow.1 documents every option the parser knows, short and long.
+// manpage_test: man/tcpflow.1 documents every option the parser knows, short and long, and names
+// the project's version.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -70,4 +71,17 @@ TEST(Manpage, EveryEscapeAndModifier) {
     for (const char* s : {"tdelta", "tcp_timeout", "tcp_cmd", "tcp_alert_fd", "enable_report",
                           "packet-buffer-timeout", "check_fcs", "debug-prefix"})
         EXPECT_NE(text.find(s), std::string::npos) << s;
+}
+
+TEST(Manpage, VersionIsTheProjectVersion) {
+    const auto text = manpage_text();
+    const std::string version = TCPFLOW_PROJECT_VERSION;
+    const auto th = text.find("\n.TH ");
+    ASSERT_NE(th, std::string::npos);
+    const std::string th_line = text.substr(th + 1, text.find('\n', th + 1) - th - 1);
+    EXPECT_NE(th_line.find("\"tcpflow " + version + "\""), std::string::npos) << th_line;
+    // What -V prints, as the man page says it.
+    std::string line = tcpflow::parse_command_line({"tcpflow", "-V"}).out;
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    EXPECT_NE(text.find("Print " + line + " and exit 0."), std::string::npos) << line;
 }

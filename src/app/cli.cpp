@@ -16,12 +16,15 @@
 #include <utility>
 
 #include "tcpflow/flow/naming.h"
+#include "tcpflow/version.h"
 
 namespace tcpflow {
 
 namespace {
 
-constexpr const char* kVersionLine = "tcpflow 2.0.0 (compatible with tcpflow 1.6.1)\n";
+std::string version_line() {
+    return "tcpflow " + std::string(kVersion) + " (compatible with tcpflow 1.6.1)\n";
+}
 
 /// Thrown inside the parser for a usage error found after CLI11 is done.
 struct UsageError : std::runtime_error {
@@ -357,7 +360,7 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         if (help > 0) return exit_with(help_text(help));
         for (std::size_t i = 1; i < args.size(); ++i) {
             if (args[i] == "--") break;
-            if (args[i] == "-V" || args[i] == "--version") return exit_with(kVersionLine);
+            if (args[i] == "-V" || args[i] == "--version") return exit_with(version_line());
         }
     }
 
@@ -453,7 +456,7 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
     }
 
     if (help_count > 0) return exit_with(help_text(help_count));
-    if (version > 0) return exit_with(kVersionLine);
+    if (version > 0) return exit_with(version_line());
     if (scanner_help_flag > 0) return exit_with(scanner_help());
 
     try {
