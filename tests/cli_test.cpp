@@ -52,7 +52,7 @@ TEST(Cli, Defaults) {
     EXPECT_TRUE(o.promiscuous);
     EXPECT_EQ(o.filter, "");
     EXPECT_EQ(o.outdir, ".");
-    EXPECT_EQ(o.name_template, std::string(kDefaultTemplate));
+    EXPECT_EQ(o.name_template.text(), std::string(kDefaultTemplate));
     EXPECT_TRUE(o.store_files);
     EXPECT_EQ(o.max_bytes, std::numeric_limits<std::uint64_t>::max());
     EXPECT_EQ(o.max_seek, 16u * 1024 * 1024);
@@ -281,28 +281,28 @@ TEST(Cli, DeprecatedA) {
 
 TEST(Cli, TemplateAndFormat) {
     const std::string d(kDefaultTemplate);
-    EXPECT_EQ(ok({"-T", "%A-%B"}).name_template, "%A-%B%C%c");
-    EXPECT_EQ(ok({"--template=%t/%A%c"}).name_template, "%t/%A%c");
-    EXPECT_EQ(ok({"-Ft"}).name_template, "%tT" + d);
-    EXPECT_EQ(ok({"-FT"}).name_template, "%T" + d);
-    EXPECT_EQ(ok({"-F", "tT"}).name_template, "%T%tT" + d);
-    EXPECT_EQ(ok({"-Fk"}).name_template, "%K/" + d);
-    EXPECT_EQ(ok({"--format", "m"}).name_template, "%M000-%M999/%M%K/" + d);
-    EXPECT_EQ(ok({"-Fg"}).name_template, "%G000000-%G999999/%G%M000-%G%M999/%G%M%K/" + d);
-    EXPECT_EQ(ok({"-Fk", "-Ft"}).name_template, "%tT%K/" + d);
-    EXPECT_EQ(ok({"-Fc"}).name_template, "%A.%a-%B.%b%V%vc%#");
+    EXPECT_EQ(ok({"-T", "%A-%B"}).name_template.text(), "%A-%B%C%c");
+    EXPECT_EQ(ok({"--template=%t/%A%c"}).name_template.text(), "%t/%A%c");
+    EXPECT_EQ(ok({"-Ft"}).name_template.text(), "%tT" + d);
+    EXPECT_EQ(ok({"-FT"}).name_template.text(), "%T" + d);
+    EXPECT_EQ(ok({"-F", "tT"}).name_template.text(), "%T%tT" + d);
+    EXPECT_EQ(ok({"-Fk"}).name_template.text(), "%K/" + d);
+    EXPECT_EQ(ok({"--format", "m"}).name_template.text(), "%M000-%M999/%M%K/" + d);
+    EXPECT_EQ(ok({"-Fg"}).name_template.text(), "%G000000-%G999999/%G%M000-%G%M999/%G%M%K/" + d);
+    EXPECT_EQ(ok({"-Fk", "-Ft"}).name_template.text(), "%tT%K/" + d);
+    EXPECT_EQ(ok({"-Fc"}).name_template.text(), "%A.%a-%B.%b%V%vc%#");
     // -F applies to the -T template wherever -F appears.
-    EXPECT_EQ(ok({"-Fk", "-T", "x%A"}).name_template, "%K/x%A%C%c");
-    EXPECT_EQ(ok({"-T", "x%A", "-Fk"}).name_template, "%K/x%A%C%c");
+    EXPECT_EQ(ok({"-Fk", "-T", "x%A"}).name_template.text(), "%K/x%A%C%c");
+    EXPECT_EQ(ok({"-T", "x%A", "-Fk"}).name_template.text(), "%K/x%A%C%c");
     auto o = ok({"-FX"});
     EXPECT_FALSE(o.store_files);
-    EXPECT_EQ(o.name_template, d);
+    EXPECT_EQ(o.name_template.text(), d);
     o = ok({"-FM"});
     EXPECT_TRUE(o.scan_md5);
     o = ok({"-FkXM"});
     EXPECT_FALSE(o.store_files);
     EXPECT_TRUE(o.scan_md5);
-    EXPECT_EQ(o.name_template, "%K/" + d);
+    EXPECT_EQ(o.name_template.text(), "%K/" + d);
     expect_usage_error({"-Fq"}, "'q'");
     expect_usage_error({"-T", "%Q"}, "unknown escape %Q");
     expect_usage_error({"-T", "abc%"}, "abc%");
@@ -393,4 +393,17 @@ TEST(Cli, VersionIsTheProjectVersion) {
     // project(VERSION) in CMakeLists.txt is the only place the version is written.
     EXPECT_EQ(kVersion, TCPFLOW_PROJECT_VERSION);
     EXPECT_NE(parse({"-V"}).out.find(std::string(" ") + TCPFLOW_PROJECT_VERSION + " "), std::string::npos);
+}
+
+TEST(Cli, TemplateIsParsedOnce) {
+    // Options carries the parsed template (the default one unless -T/-F say otherwise); the run
+    // uses it as it is.
+    EXPECT_EQ(Options{}.name_template.text(), kDefaultTemplate);
+    const auto d = ok({});
+    EXPECT_TRUE(d.name_template.names_endpoints());
+    EXPECT_TRUE(d.name_template.uses_count());
+    const auto t = ok({"-T", "%t/%A%#"});
+    EXPECT_EQ(t.name_template.text(), "%t/%A%#");
+    EXPECT_FALSE(t.name_template.names_endpoints());
+    EXPECT_TRUE(ok({"-Fk"}).name_template.names_endpoints());
 }

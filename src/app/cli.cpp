@@ -555,7 +555,7 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         if (applied.index() == 1) throw UsageError("-F: " + std::get<1>(applied));
         auto parsed = NameTemplate::parse(std::get<0>(applied));
         if (auto* err = std::get_if<std::string>(&parsed)) throw UsageError((have_template ? "-T: " : "-F: ") + *err);
-        o.name_template = std::get<NameTemplate>(parsed).text();
+        o.name_template = std::move(std::get<NameTemplate>(parsed));
 
         // Privileges.
         o.user = !user.empty() ? user : user_alias;

@@ -322,11 +322,7 @@ struct Run {
             say("bad filter expression '" + opt.filter + "': " + why);
             return 2;
         }
-        auto tmpl = NameTemplate::parse(opt.name_template.empty() ? std::string{kDefaultTemplate} : opt.name_template);
-        if (auto* err = std::get_if<std::string>(&tmpl)) {
-            say(*err);
-            return 2;
-        }
+        const NameTemplate& tmpl = opt.name_template;   // parsed and checked by the command line
         std::string out_dir = opt.outdir;   // as seen after -z's chroot
         if (const int rc = prepare_privileges(out_dir); rc != 0) return rc;
         FileSinkConfig fc;
@@ -335,7 +331,7 @@ struct Run {
             fc.uid = static_cast<int>(owner->uid);
             fc.gid = static_cast<int>(owner->gid);
         }
-        fc.name_template = std::get<NameTemplate>(tmpl);
+        fc.name_template = tmpl;
         fc.max_fds = opt.max_fds;
         fc.index_files = opt.index_files;
         // Writes, mtimes and closes on an I/O thread, unless something reads each file as soon
@@ -388,15 +384,15 @@ struct Run {
         // Workers share the folder, but a connection's every name is made by the one worker its
         // addresses and ports hash to: with names that hold all four, no other worker can take
         // one of them, so each worker's I/O thread may create its files.
-        pool_fc.create_behind = std::get<NameTemplate>(tmpl).names_endpoints();
+        pool_fc.create_behind = tmpl.names_endpoints();
         if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap);
         if (opt.pcap_per_flow)
-            per_flow = std::make_unique<PcapPerFlowWriter>(opt.outdir, std::get<NameTemplate>(tmpl),
+            per_flow = std::make_unique<PcapPerFlowWriter>(opt.outdir, tmpl,
                                                            opt.max_fds > 0 ? opt.max_fds : 256,
                                                            static_cast<std::int64_t>(opt.tdelta * 1e9));
         if (opt.console.enabled) {
             auto cs = std::make_unique<ConsoleSink>(stdout, opt.console,
-                                                    ConsoleSink::template_path(std::get<NameTemplate>(tmpl), opt.outdir));
+                                                    ConsoleSink::template_path(tmpl, opt.outdir));
             if (!opt.semaphore.empty()) {
                 try {
                     cs->use_semaphore(opt.semaphore);
@@ -508,7 +504,7 @@ struct Run {
         tcp_hooks.wait_all();
         http_hooks.wait_all();
         if (tcp_hooks.failed() || http_hooks.failed()) failed = true;
-        if (files_created > 10000 && !opt.quiet && std::get<NameTemplate>(tmpl).text().find('/') == std::string::npos)
+        if (files_created > 10000 && !opt.quiet && tmpl.text().find('/') == std::string::npos)
             std::fprintf(stderr,
                          "*** tcpflow WARNING:\n"
                          "*** This run wrote %llu flow files into one folder (%s).\n"

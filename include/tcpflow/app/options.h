@@ -6,9 +6,17 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "tcpflow/flow/naming.h"
+
 namespace tcpflow {
+
+/// The default file name template, parsed (kDefaultTemplate always parses).
+inline NameTemplate default_name_template() {
+    return std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
+}
 
 enum class OverlapPolicy : std::uint8_t { first, last };
 
@@ -34,7 +42,7 @@ struct Options {
 
     // Output
     std::string outdir = ".";                 ///< -o
-    std::string name_template;                ///< final -T/-F template text (validated)
+    NameTemplate name_template = default_name_template();   ///< -T with -F applied, parsed once (by cli.h)
     bool store_files = true;                  ///< -FX turns it off
     std::uint64_t max_bytes = std::numeric_limits<std::uint64_t>::max();   ///< -b
     std::uint64_t max_seek = 16ull * 1024 * 1024;                           ///< -m
