@@ -3,10 +3,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <initializer_list>
+#include <set>
 #include <string>
+#include <string_view>
+#include <variant>
 
+#include "tcpflow/app/option_table.h"
 #include "tcpflow/flow/naming.h"
+#include "tcpflow/version.h"
 
 using namespace tcpflow;
 
@@ -51,7 +57,7 @@ TEST(Cli, Defaults) {
     EXPECT_TRUE(o.promiscuous);
     EXPECT_EQ(o.filter, "");
     EXPECT_EQ(o.outdir, ".");
-    EXPECT_EQ(o.name_template, std::string(kDefaultTemplate));
+    EXPECT_EQ(o.name_template.text(), std::string(kDefaultTemplate));
     EXPECT_TRUE(o.store_files);
     EXPECT_EQ(o.max_bytes, std::numeric_limits<std::uint64_t>::max());
     EXPECT_EQ(o.max_seek, 16u * 1024 * 1024);
@@ -280,28 +286,28 @@ TEST(Cli, DeprecatedA) {
 
 TEST(Cli, TemplateAndFormat) {
     const std::string d(kDefaultTemplate);
-    EXPECT_EQ(ok({"-T", "%A-%B"}).name_template, "%A-%B%C%c");
-    EXPECT_EQ(ok({"--template=%t/%A%c"}).name_template, "%t/%A%c");
-    EXPECT_EQ(ok({"-Ft"}).name_template, "%tT" + d);
-    EXPECT_EQ(ok({"-FT"}).name_template, "%T" + d);
-    EXPECT_EQ(ok({"-F", "tT"}).name_template, "%T%tT" + d);
-    EXPECT_EQ(ok({"-Fk"}).name_template, "%K/" + d);
-    EXPECT_EQ(ok({"--format", "m"}).name_template, "%M000-%M999/%M%K/" + d);
-    EXPECT_EQ(ok({"-Fg"}).name_template, "%G000000-%G999999/%G%M000-%G%M999/%G%M%K/" + d);
-    EXPECT_EQ(ok({"-Fk", "-Ft"}).name_template, "%tT%K/" + d);
-    EXPECT_EQ(ok({"-Fc"}).name_template, "%A.%a-%B.%b%V%vc%#");
+    EXPECT_EQ(ok({"-T", "%A-%B"}).name_template.text(), "%A-%B%C%c");
+    EXPECT_EQ(ok({"--template=%t/%A%c"}).name_template.text(), "%t/%A%c");
+    EXPECT_EQ(ok({"-Ft"}).name_template.text(), "%tT" + d);
+    EXPECT_EQ(ok({"-FT"}).name_template.text(), "%T" + d);
+    EXPECT_EQ(ok({"-F", "tT"}).name_template.text(), "%T%tT" + d);
+    EXPECT_EQ(ok({"-Fk"}).name_template.text(), "%K/" + d);
+    EXPECT_EQ(ok({"--format", "m"}).name_template.text(), "%M000-%M999/%M%K/" + d);
+    EXPECT_EQ(ok({"-Fg"}).name_template.text(), "%G000000-%G999999/%G%M000-%G%M999/%G%M%K/" + d);
+    EXPECT_EQ(ok({"-Fk", "-Ft"}).name_template.text(), "%tT%K/" + d);
+    EXPECT_EQ(ok({"-Fc"}).name_template.text(), "%A.%a-%B.%b%V%vc%#");
     // -F applies to the -T template wherever -F appears.
-    EXPECT_EQ(ok({"-Fk", "-T", "x%A"}).name_template, "%K/x%A%C%c");
-    EXPECT_EQ(ok({"-T", "x%A", "-Fk"}).name_template, "%K/x%A%C%c");
+    EXPECT_EQ(ok({"-Fk", "-T", "x%A"}).name_template.text(), "%K/x%A%C%c");
+    EXPECT_EQ(ok({"-T", "x%A", "-Fk"}).name_template.text(), "%K/x%A%C%c");
     auto o = ok({"-FX"});
     EXPECT_FALSE(o.store_files);
-    EXPECT_EQ(o.name_template, d);
+    EXPECT_EQ(o.name_template.text(), d);
     o = ok({"-FM"});
     EXPECT_TRUE(o.scan_md5);
     o = ok({"-FkXM"});
     EXPECT_FALSE(o.store_files);
     EXPECT_TRUE(o.scan_md5);
-    EXPECT_EQ(o.name_template, "%K/" + d);
+    EXPECT_EQ(o.name_template.text(), "%K/" + d);
     expect_usage_error({"-Fq"}, "'q'");
     expect_usage_error({"-T", "%Q"}, "unknown escape %Q");
     expect_usage_error({"-T", "abc%"}, "abc%");
@@ -343,7 +349,7 @@ TEST(Cli, HelpAndVersion) {
         const auto r = parse(words);
         ASSERT_EQ(r.action, CliResult::Action::exit);
         EXPECT_EQ(r.exit_code, 0);
-        EXPECT_EQ(r.out, "tcpflow 2.0.0 (compatible with tcpflow 1.6.1)\n");
+        EXPECT_EQ(r.out, "tcpflow " TCPFLOW_PROJECT_VERSION " (compatible with tcpflow 1.6.1)\n");
     }
     const auto H = parse({"-H"});
     EXPECT_EQ(H.action, CliResult::Action::exit);
@@ -386,4 +392,194 @@ TEST(Cli, EveryLongOptionIsKnown) {
     }
     const auto names = all_long_options();
     EXPECT_GE(names.size(), 40u);
+}
+
+TEST(Cli, VersionIsTheProjectVersion) {
+    // project(VERSION) in CMakeLists.txt is the only place the version is written.
+    EXPECT_EQ(kVersion, TCPFLOW_PROJECT_VERSION);
+    EXPECT_NE(parse({"-V"}).out.find(std::string(" ") + TCPFLOW_PROJECT_VERSION + " "), std::string::npos);
+}
+
+TEST(Cli, TemplateIsParsedOnce) {
+    // Options carries the parsed template (the default one unless -T/-F say otherwise); the run
+    // uses it as it is.
+    EXPECT_EQ(Options{}.name_template.text(), kDefaultTemplate);
+    const auto d = ok({});
+    EXPECT_TRUE(d.name_template.names_endpoints());
+    EXPECT_TRUE(d.name_template.uses_count());
+    const auto t = ok({"-T", "%t/%A%#"});
+    EXPECT_EQ(t.name_template.text(), "%t/%A%#");
+    EXPECT_FALSE(t.name_template.names_endpoints());
+    EXPECT_TRUE(ok({"-Fk"}).name_template.names_endpoints());
+}
+
+namespace {
+
+bool is_flag(const OptionSpec& spec) {
+    CliValues v;
+    const auto target = spec.target(v);
+    return std::holds_alternative<bool*>(target) || std::holds_alternative<int*>(target);
+}
+
+/// A value each option accepts, chosen by the value's name in --help.
+std::string sample_value(const OptionSpec& spec) {
+    const std::string_view arg = spec.arg;
+    const std::string_view name = spec.longname != nullptr ? spec.longname : "";
+    if (arg == "N" || arg == "SECONDS") return "3";
+    if (arg == "SIZE") return "8M";
+    if (arg == "NAME=VALUE") return "tdelta=1";
+    if (arg == "TMPL") return "%A";
+    if (arg == "LETTERS") return "t";
+    if (arg == "first|last") return "last";
+    if (arg == "X") return "H";
+    if (arg == "NAME") return name == "semaphore" ? "sem" : "md5";
+    return "x";   // FILE, DIR, IF, USER
+}
+
+}  // namespace
+
+TEST(CliTable, RowsAreWellFormed) {
+    std::set<std::string> names;
+    std::set<const void*> targets;
+    CliValues v;
+    for (const auto& spec : option_table()) {
+        ASSERT_TRUE(spec.shortname != nullptr || spec.longname != nullptr);
+        const std::string id = spec.shortname != nullptr ? spec.shortname : spec.longname;
+        if (spec.shortname != nullptr) {
+            EXPECT_EQ(std::string_view(spec.shortname).size(), 2u) << id;
+            EXPECT_EQ(spec.shortname[0], '-') << id;
+            EXPECT_TRUE(names.insert(spec.shortname).second) << id << " twice";
+        }
+        if (spec.longname != nullptr) {
+            EXPECT_NE(spec.longname[0], '-') << id;
+            EXPECT_TRUE(names.insert(spec.longname).second) << spec.longname << " twice";
+        }
+        ASSERT_NE(spec.help, nullptr) << id;
+        EXPECT_NE(std::string_view(spec.help), "") << id;
+        // A flag has no value name; an option with a value has one.
+        EXPECT_EQ(spec.arg == nullptr, is_flag(spec)) << id;
+        // Each row has its own destination (a copied row would share one).
+        EXPECT_TRUE(targets.insert(std::visit([](auto* p) { return static_cast<const void*>(p); }, spec.target(v)))
+                        .second)
+            << id;
+    }
+}
+
+TEST(CliTable, EveryLetterOf161IsInTheTable) {
+    std::set<std::string> shorts;
+    for (const auto& spec : option_table())
+        if (spec.shortname != nullptr) shorts.insert(spec.shortname);
+    for (const char c : std::string_view("abBcC0dDeExfFghHiIJKlLmopqrRsSTUvVwXzZ" "PAj"))
+        EXPECT_EQ(shorts.count(std::string("-") + c), 1u) << "-" << c;
+}
+
+TEST(CliTable, EveryRowParsesShortAndLong) {
+    for (const auto& spec : option_table()) {
+        for (const bool use_long : {false, true}) {
+            if ((use_long ? spec.longname : spec.shortname) == nullptr) continue;
+            std::vector<std::string> args{"tcpflow"};
+            if (std::string_view(spec.longname != nullptr ? spec.longname : "") == "chroot") {
+                args.emplace_back("-U");
+                args.emplace_back("u");
+            }
+            const std::string name = use_long ? "--" + std::string(spec.longname) : std::string(spec.shortname);
+            if (spec.arg == nullptr) {
+                args.push_back(name);
+            } else if (use_long) {
+                args.push_back(name + "=" + sample_value(spec));
+            } else {
+                args.push_back(name);
+                args.push_back(sample_value(spec));
+            }
+            if (std::string_view(spec.shortname != nullptr ? spec.shortname : "") == "-l") args.emplace_back("a.pcap");
+            const auto r = parse_command_line(args);
+            const std::string_view letter = spec.shortname != nullptr ? spec.shortname : "";
+            const bool exits = letter == "-h" || letter == "-V" || letter == "-H";   // help, version, scanners
+            if (exits) {
+                EXPECT_EQ(r.action, CliResult::Action::exit) << name;
+                EXPECT_EQ(r.exit_code, 0) << name;
+                EXPECT_FALSE(r.out.empty()) << name;
+            } else {
+                EXPECT_EQ(r.action, CliResult::Action::run) << name << ": " << r.err;
+            }
+        }
+    }
+}
+
+TEST(CliTable, HelpListsEveryRowInTableOrder) {
+    const std::string help = parse({"-h"}).out;
+    std::size_t at = 0;
+    for (const auto& spec : option_table()) {
+        std::string left = "  ";
+        if (spec.shortname == nullptr) left += "    ";
+        else left += std::string(spec.shortname) + (spec.longname != nullptr ? ", " : "");
+        if (spec.longname != nullptr) left += "--" + std::string(spec.longname);
+        if (spec.arg != nullptr) left += " " + std::string(spec.arg);
+        const auto found = help.find("\n" + left + " ", at);
+        ASSERT_NE(found, std::string::npos) << left;
+        EXPECT_NE(help.find(spec.help, found), std::string::npos) << left;
+        at = found + 1;
+    }
+    EXPECT_EQ(all_long_options().size(),
+              static_cast<std::size_t>(std::count_if(option_table().begin(), option_table().end(),
+                                                     [](const OptionSpec& s) { return s.longname != nullptr; })));
+}
+
+TEST(CliTable, FlagsAndRepeatsFollowTheirTarget) {
+    // Repeatable options (a vector target) keep every value; single ones keep the last.
+    EXPECT_EQ(ok({"-r", "a", "-r", "b"}).read_files, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(ok({"-o", "a", "-o", "b"}).outdir, "b");
+    EXPECT_EQ(ok({"-d", "3", "-d", "4"}).debug, 4);
+    // Counted flags: -hh is level 2 even when bundled with another flag.
+    EXPECT_NE(parse({"-phh"}).out.find("Name template escapes"), std::string::npos);
+    EXPECT_EQ(parse({"-ph"}).out.find("Name template escapes"), std::string::npos);
+}
+
+namespace {
+
+/// A value each setting accepts, chosen by its kind of value.
+std::string sample_setting(const SettingSpec& st) {
+    const std::string_view kind = st.value;
+    if (kind == "YES|NO") return "no";
+    if (kind == "CMD" || kind == "TEXT") return "x y";
+    return "5";   // SECONDS, FD, MS, N
+}
+
+}  // namespace
+
+TEST(CliSettings, EverySettingParses) {
+    std::set<std::string> names;
+    for (const auto& st : setting_table()) {
+        EXPECT_TRUE(names.insert(st.name).second) << st.name << " twice";
+        const std::string kv = std::string(st.name) + "=" + sample_setting(st);
+        const auto r = parse({"-S", kv.c_str()});
+        ASSERT_EQ(r.action, CliResult::Action::run) << kv << ": " << r.err;
+        // The listed settings are silent; the others (1.6.1's netviz) are ignored with a warning.
+        EXPECT_EQ(r.warnings.size(), st.help != nullptr ? 0u : 1u) << kv;
+        const auto bad = parse({"--set", (std::string(st.name) + "=").c_str()});
+        if (std::string_view(st.value) != "CMD" && std::string_view(st.value) != "TEXT" && st.help != nullptr) {
+            EXPECT_EQ(bad.exit_code, 2) << st.name << "= is accepted";
+        }
+    }
+}
+
+TEST(CliSettings, HelpAndUnknownMessageListTheTable) {
+    const std::string hh = parse({"-hh"}).out;
+    const std::string unknown = parse({"-S", "nosuch=1"}).err;
+    std::size_t at = 0;
+    for (const auto& st : setting_table()) {
+        const std::string left = "\n  " + std::string(st.name) + "=" + st.value + " ";
+        if (st.help == nullptr) {
+            EXPECT_EQ(hh.find(left), std::string::npos) << st.name;
+            EXPECT_EQ(unknown.find(st.name), std::string::npos) << st.name;
+            continue;
+        }
+        const auto found = hh.find(left, at);
+        ASSERT_NE(found, std::string::npos) << st.name;
+        EXPECT_NE(hh.find(st.help, found), std::string::npos) << st.name;
+        at = found + 1;
+        EXPECT_TRUE(unknown.find(" " + std::string(st.name) + ",") != std::string::npos ||
+                    unknown.find(" " + std::string(st.name) + ")") != std::string::npos)
+            << st.name << " not in: " << unknown;
+    }
 }

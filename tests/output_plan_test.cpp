@@ -7,8 +7,6 @@ using namespace tcpflow;
 
 namespace {
 
-NameTemplate default_template() { return std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate)); }
-
 PlanEnvironment env_as(uid_t euid) {
     PlanEnvironment env;
     env.euid = euid;
@@ -22,7 +20,7 @@ PlanEnvironment env_as(uid_t euid) {
 }
 
 OutputPlan plan_of(const Options& o, const PlanEnvironment& env = env_as(1000)) {
-    auto p = plan_output(o, default_template(), env);
+    auto p = plan_output(o, env);
     EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error());
     return p.ok() ? *p : OutputPlan{};
 }
@@ -124,7 +122,7 @@ TEST(OutputPlan, FolderOutsideTheChrootIsAFailure) {
     Options o;
     o.outdir = "/home/u/out";
     o.chroot_dir = "/var/cap";
-    auto p = plan_output(o, default_template(), env_as(0));
+    auto p = plan_output(o, env_as(0));
     ASSERT_FALSE(p.ok());
     EXPECT_NE(p.error().find("is not inside the chroot folder"), std::string::npos);
 }
@@ -132,7 +130,7 @@ TEST(OutputPlan, FolderOutsideTheChrootIsAFailure) {
 TEST(OutputPlan, UnknownUserIsAFailure) {
     Options o;
     o.user = "nosuchuser";
-    auto p = plan_output(o, default_template(), env_as(0));
+    auto p = plan_output(o, env_as(0));
     ASSERT_FALSE(p.ok());
     EXPECT_EQ(p.error(), "cannot find user 'nosuchuser'");
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tcpflow/output/report.h"
+#include "tcpflow/version.h"
 
 using namespace tcpflow;
 
@@ -169,7 +170,7 @@ TEST(Report, WellFormedWithFlowsAndSummary) {
     ASSERT_EQ(flat.find("PARSE ERROR"), std::string::npos) << flat << "\n" << text;
     EXPECT_TRUE(has_line(flat, "/dfxml/metadata/dc:type =Feature Extraction")) << flat;
     EXPECT_TRUE(has_line(flat, "/dfxml/creator/program =TCPFLOW"));
-    EXPECT_TRUE(has_line(flat, "/dfxml/creator/version =2.0.0"));
+    EXPECT_TRUE(has_line(flat, "/dfxml/creator/version =" + std::string(kVersion)));
     EXPECT_TRUE(has_line(flat, "/dfxml/creator/execution_environment/command_line =tcpflow -r 'a&b.pcap' -o \"<out>\""));
     EXPECT_TRUE(has_line(flat, "/dfxml/fileobject/filename =o/a&b<c>'d\"e"));
     EXPECT_TRUE(has_line(flat, "/dfxml/fileobject/filesize =12"));

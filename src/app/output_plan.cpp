@@ -74,9 +74,9 @@ void plan_workers(const Options& opt, const PlanEnvironment& env, OutputPlan& pl
 
 }  // namespace
 
-Result<OutputPlan> plan_output(const Options& opt, const NameTemplate& name_template, const PlanEnvironment& env) {
+Result<OutputPlan> plan_output(const Options& opt, const PlanEnvironment& env) {
     OutputPlan plan;
-    plan.name_template = name_template;
+    plan.name_template = opt.name_template;
     if (auto err = plan_privileges(opt, env, plan)) return *err;
     const bool writes_files = opt.store_files && !opt.console.enabled;
     plan.make_folder = writes_files || opt.pcap_per_flow;

@@ -116,12 +116,7 @@ std::optional<ExitStatus> Run::prepare() {
         diag.error("bad filter expression '" + opt.filter + "': " + why);
         return ExitStatus::usage;
     }
-    auto tmpl = NameTemplate::parse(opt.name_template.empty() ? std::string{kDefaultTemplate} : opt.name_template);
-    if (auto* err = std::get_if<std::string>(&tmpl)) {
-        diag.error(*err);
-        return ExitStatus::usage;
-    }
-    auto planned = plan_output(opt, std::get<NameTemplate>(tmpl), current_environment());
+    auto planned = plan_output(opt, current_environment());
     if (!planned) {
         diag.error(planned.error());
         return ExitStatus::failure;

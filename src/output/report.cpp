@@ -12,6 +12,7 @@
 
 #include "tcpflow/decode/packet.h"
 #include "tcpflow/base/text.h"
+#include "tcpflow/version.h"
 
 namespace tcpflow {
 namespace {
@@ -259,7 +260,7 @@ void ReportWriter::write_header() {
     s += "  </metadata>\n";
     s += "  <creator version='1.0'>\n";
     element_line(s, "    ", "program", "TCPFLOW");
-    element_line(s, "    ", "version", info_.version);
+    element_line(s, "    ", "version", kVersion);
     s += "    <execution_environment>\n";
     utsname u{};
     if (uname(&u) == 0) {

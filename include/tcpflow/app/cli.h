@@ -21,9 +21,11 @@ struct CliResult {
 
 /// Parses argv (args[0] is the program name). Short flags keep tcpflow 1.6.1's letters and
 /// meanings, each also has a long name; the BPF expression is the words left over, anywhere.
+/// The options are registered from option_table(); -V prints the version from project(VERSION).
 [[nodiscard]] CliResult parse_command_line(const std::vector<std::string>& args);
 
-/// Every long option name the parser knows (without the leading "--"), for the man-page test.
+/// Every long option name the parser knows (without the leading "--"), from option_table()
+/// (tcpflow/app/option_table.h, which also has the -S setting_table()).
 [[nodiscard]] std::vector<std::string> all_long_options();
 
 }  // namespace tcpflow

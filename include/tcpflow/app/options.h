@@ -6,11 +6,18 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "tcpflow/flow/naming.h"
 #include "tcpflow/flow/reassembler.h"   // OverlapPolicy
 
 namespace tcpflow {
+
+/// The default file name template, parsed (kDefaultTemplate always parses).
+inline NameTemplate default_name_template() {
+    return std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
+}
 
 struct ConsoleOptions {
     bool enabled = false;       ///< -c or -C: print flows to stdout instead of files
@@ -34,7 +41,7 @@ struct Options {
 
     // Output
     std::string outdir = ".";                 ///< -o
-    std::string name_template;                ///< final -T/-F template text (validated)
+    NameTemplate name_template = default_name_template();   ///< -T with -F applied, parsed once (by cli.h)
     bool store_files = true;                  ///< -FX turns it off
     std::uint64_t max_bytes = std::numeric_limits<std::uint64_t>::max();   ///< -b
     std::uint64_t max_seek = 16ull * 1024 * 1024;                           ///< -m

@@ -63,9 +63,8 @@ struct PlanEnvironment {
 /// descriptor limit, the passwd database).
 [[nodiscard]] PlanEnvironment current_environment();
 
-/// The plan for `opt` with the (already validated) name template. Errors (unknown -U user, -o not
-/// inside -z) are runtime failures: exit status 1.
-[[nodiscard]] Result<OutputPlan> plan_output(const Options& opt, const NameTemplate& name_template,
-                                             const PlanEnvironment& env);
+/// The plan for `opt`. Errors (unknown -U user, -o not inside -z) are runtime failures: exit
+/// status 1.
+[[nodiscard]] Result<OutputPlan> plan_output(const Options& opt, const PlanEnvironment& env);
 
 }  // namespace tcpflow

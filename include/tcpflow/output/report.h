@@ -6,7 +6,7 @@
 //   <?xml version='1.0' encoding='UTF-8'?>
 //   <dfxml xmloutputversion='1.0'>
 //     <metadata xmlns='http://afflib.org/tcpflow/' xmlns:xsi=… xmlns:dc=…><dc:type>Feature Extraction</dc:type></metadata>
-//     <creator version='1.0'><program>TCPFLOW</program><version>2.0.0</version>
+//     <creator version='1.0'><program>TCPFLOW</program><version>VERSION</version>
 //       <execution_environment> os_sysname os_release os_version host arch command_line uid
 //         username start_time </execution_environment></creator>
 //     <configuration><tdelta>…</tdelta></configuration>
@@ -52,7 +52,6 @@ namespace tcpflow {
 
 struct ReportRunInfo {
     std::string command_line;          ///< the real one (see join_command_line)
-    std::string version = "2.0.0";
     std::time_t start_time = 0;        ///< wall clock; 0 = now
     double tdelta = 0;                 ///< -S tdelta
 };

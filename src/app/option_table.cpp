@@ -1,0 +1,279 @@
+// option_table.cpp: the option table, the -S setting table, the help lines made from them, and
+// the value checks they share with cli.cpp.
+#include "tcpflow/app/option_table.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+#include <string_view>
+
+namespace tcpflow {
+
+namespace {
+
+using cli_detail::need_bool;
+using cli_detail::need_int;
+using cli_detail::UsageError;
+using Warnings = std::vector<std::string>;
+
+// Binders: where a row's value goes, as a pointer-to-member of CliValues, Options or
+// ConsoleOptions.
+template <auto Member>
+OptionTarget raw(CliValues& v) {
+    return &(v.*Member);
+}
+template <auto Member>
+OptionTarget opt(CliValues& v) {
+    return &(v.o.*Member);
+}
+template <auto Member>
+OptionTarget con(CliValues& v) {
+    return &(v.o.console.*Member);
+}
+
+using V = CliValues;
+using O = Options;
+using C = ConsoleOptions;
+
+// The order is the --help order and the CLI11 registration order.
+const OptionSpec kOptions[] = {
+    {"-r", "read", "FILE", "read packets from a pcap/pcapng file ('-' = stdin); repeatable", raw<&V::read>},
+    {"-R", "resume", "FILE", "read a file, continuing only flows already known; repeatable", raw<&V::resume>},
+    {"-l", "files", nullptr, "the words after the options are input files (each an implied -r)", raw<&V::list_files>},
+    {"-i", "interface", "IF", "capture live from interface IF (default: the first device)", opt<&O::interface>},
+    {"-p", "no-promisc", nullptr, "do not put the interface into promiscuous mode", raw<&V::no_promisc>},
+    {"-o", "output-dir", "DIR", "write flow files into DIR (default: .)", opt<&O::outdir>},
+    {"-T", "template", "TMPL", "file name template (default %A.%a-%B.%b%V%v%C%c; see -hh)", raw<&V::template_text>},
+    {"-F", "format", "LETTERS", "name modifiers: t T k m g c, X (no flow files), M (MD5); see -hh", raw<&V::format>},
+    {"-b", "max-bytes", "N", "store at most N bytes per flow direction", raw<&V::max_bytes>},
+    {"-m", "max-seek", "N", "a sequence jump larger than N starts a new file (default 16M)", raw<&V::max_seek>},
+    {"-f", "max-fds", "N", "keep at most N flow files open (default: from the process limit)", raw<&V::max_fds>},
+    {"-X", "report", "FILE", "write the DFXML report to FILE (default DIR/report.xml; /dev/null = none)",
+     raw<&V::report>},
+    {"-I", "index", nullptr, "write a .findx byte->time index next to each flow file", opt<&O::index_files>},
+    {"-K", "pcap-per-flow", nullptr, "write each flow's packets to <name>.pcap instead of its data",
+     opt<&O::pcap_per_flow>},
+    {"-w", "unused-packets", "FILE", "write packets that were not used to a pcap file", opt<&O::unused_pcap>},
+    {"-c", "console", nullptr, "print flows to stdout instead of storing them", raw<&V::console>},
+    {"-C", "console-no-header", nullptr, "like -c, without the flow name header", raw<&V::console_no_header>},
+    {"-0", "no-newline", nullptr, "console: no newline after each block", con<&C::no_newline>},
+    {"-B", "binary", nullptr, "console: print bytes unchanged (no '.' for non-printables)", con<&C::binary>},
+    {"-s", "strip", nullptr, "console: replace non-printable bytes by '.' (the default)", con<&C::strip>},
+    {"-D", "hex", nullptr, "console: hex dump", con<&C::hex>},
+    {"-g", "color", nullptr, "console: colour client (blue) and server (red) data", con<&C::color>},
+    {"-J", "json", nullptr, "console: one JSON object per block", con<&C::json>},
+    {"-L", "semaphore", "NAME", "console: hold the named POSIX semaphore while printing", opt<&O::semaphore>},
+    {"-a", "all-scanners", nullptr, "enable all scanners (http, md5)", raw<&V::all_scanners>},
+    {"-e", "enable-scanner", "NAME", "enable a scanner: http, md5, all (netviz, wifiviz: not built)", raw<&V::enable>},
+    {"-E", "exclusive-scanner", "NAME", "disable all scanners, then enable NAME", raw<&V::exclusive>},
+    {"-x", "disable-scanner", "NAME", "disable a scanner (-x tcpdemux: no flow files)", raw<&V::disable>},
+    {"-Z", "no-decompress", nullptr, "-e http: keep gzip/deflate bodies compressed", opt<&O::http_keep_compressed>},
+    {"-H", "scanner-help", nullptr, "describe the scanners and exit", raw<&V::scanner_help>},
+    {"-S", "set", "NAME=VALUE", "set a parameter (see -hh); repeatable", raw<&V::settings>},
+    {nullptr, "overlap", "first|last", "overlapping data: keep the first copy (default) or the last (1.6.1)",
+     raw<&V::overlap>},
+    {nullptr, "max-memory", "SIZE", "memory for buffered data, fragments and flows (default 256M; K, M, G)",
+     raw<&V::max_memory>},
+    {nullptr, "idle-timeout", "SECONDS", "close flows idle this long in packet time (= -S tcp_timeout)",
+     raw<&V::idle_timeout>},
+    {"-j", "jobs", "N", "worker threads (default 1)", raw<&V::jobs>},
+    {"-U", "user", "USER", "drop privileges to USER after opening the capture", raw<&V::user>},
+    {nullptr, "relinquish-privileges", "USER", "same as -U (1.6.1's long name)", raw<&V::user_alias>},
+    {"-z", "chroot", "DIR", "chroot to DIR after opening the capture (needs -U)", raw<&V::chroot_dir>},
+    {"-d", "debug", "N", "debug level (default 1)", raw<&V::debug>},
+    {"-v", "verbose", nullptr, "verbose: debug level 10", raw<&V::verbose>},
+    {"-q", "quiet", nullptr, "no warnings about large output folders", opt<&O::quiet>},
+    {"-P", "no-purge", nullptr, "accepted for compatibility (flows are always purged safely)", opt<&O::no_purge>},
+    {"-A", nullptr, "X", "deprecated (1.6.1's -AH), ignored; use -a", raw<&V::deprecated_a>},
+    {"-h", "help", nullptr, "show this help and exit (-hh: everything)", raw<&V::help>},
+    {"-V", "version", nullptr, "print the version and exit", raw<&V::version>},
+};
+
+constexpr std::int64_t kMaxTimeout = std::int64_t{1} << 40;
+constexpr std::int64_t kMaxFd = std::numeric_limits<int>::max();
+
+void set_tdelta(Options& o, const std::string& what, const std::string& value, Warnings&) {
+    char* end = nullptr;
+    errno = 0;
+    const double d = std::strtod(value.c_str(), &end);
+    if (value.empty() || end == nullptr || *end != '\0' || errno != 0 || !(d == d) || d > 1e12 || d < -1e12)
+        throw UsageError(what + ": '" + value + "' is not a number of seconds");
+    o.tdelta = d;
+}
+
+void ignore_netviz(Options&, const std::string& what, const std::string&, Warnings& warnings) {
+    warnings.push_back(what + " ignored: the netviz scanner is not built in this version");
+}
+
+// The order is the -hh order and the order of the "known:" list.
+const SettingSpec kSettings[] = {
+    {"tdelta", "SECONDS", "add SECONDS to every packet time (default 0)", set_tdelta},
+    {"tcp_timeout", "SECONDS", "idle timeout in packet time (default 0 = 600 s)",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         o.tcp_timeout = need_int(what, v, 0, kMaxTimeout);
+     }},
+    {"tcp_cmd", "CMD", "run 'CMD <flowfile>' when a flow file is closed",
+     [](Options& o, const std::string&, const std::string& v, Warnings&) { o.tcp_cmd = v; }},
+    {"tcp_alert_fd", "FD", "write 'open\\t<path>' and 'close\\t<path>' lines to FD",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         o.tcp_alert_fd = static_cast<int>(need_int(what, v, -1, kMaxFd));
+     }},
+    {"http_cmd", "CMD", "run 'CMD <bodyfile>' for each HTTP body (-e http)",
+     [](Options& o, const std::string&, const std::string& v, Warnings&) { o.http_cmd = v; }},
+    {"http_alert_fd", "FD", "like tcp_alert_fd for HTTP body files",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         o.http_alert_fd = static_cast<int>(need_int(what, v, -1, kMaxFd));
+     }},
+    {"enable_report", "YES|NO", "write report.xml (default YES)",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         if (!need_bool(what, v)) o.report = false;   // YES does not undo -X /dev/null
+     }},
+    {"packet-buffer-timeout", "MS", "libpcap buffer timeout for live capture (default 10)",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         o.packet_buffer_timeout_ms = static_cast<int>(need_int(what, v, 0, 3'600'000));
+     }},
+    {"check_fcs", "YES|NO", "802.11: drop frames with a bad FCS (default YES)",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) { o.check_fcs = need_bool(what, v); }},
+    {"debug-prefix", "TEXT", "prefix of debug messages (default tcpflow)",
+     [](Options& o, const std::string&, const std::string& v, Warnings&) { o.debug_prefix = v; }},
+    // 1.6.1's netviz settings: accepted with a warning, not listed.
+    {"netviz_histogram_size", "N", nullptr, ignore_netviz},
+    {"netviz_histogram_dump", "N", nullptr, ignore_netviz},
+    {"netviz_max_histogram_size", "N", nullptr, ignore_netviz},
+};
+
+/// "  left" padded to `width`, or "  left" and a new line indented to `width` when too long.
+std::string help_line(const std::string& left, std::size_t width, const char* help) {
+    std::string s = left;
+    if (s.size() < width) s.resize(width, ' ');
+    else s += "\n" + std::string(width, ' ');
+    return s + help + '\n';
+}
+
+std::optional<std::uint64_t> parse_u64(std::string_view s) {
+    if (s.empty() || s.size() > 20) return std::nullopt;
+    std::uint64_t v = 0;
+    for (const char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        const auto d = static_cast<std::uint64_t>(c - '0');
+        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return std::nullopt;
+        v = v * 10 + d;
+    }
+    return v;
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view s) {
+    std::size_t digits = 0;
+    while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+    const auto base = parse_u64(s.substr(0, digits));
+    if (!base) return std::nullopt;
+    std::string suffix;
+    for (const char c : s.substr(digits)) suffix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (suffix.size() >= 2 && suffix.back() == 'B') suffix.pop_back();
+    if (suffix.size() == 2 && suffix.back() == 'I') suffix.pop_back();
+    unsigned shift = 0;
+    if (suffix.empty()) shift = 0;
+    else if (suffix == "K") shift = 10;
+    else if (suffix == "M") shift = 20;
+    else if (suffix == "G") shift = 30;
+    else if (suffix == "T") shift = 40;
+    else return std::nullopt;
+    if (shift > 0 && *base > (std::numeric_limits<std::uint64_t>::max() >> shift)) return std::nullopt;
+    return *base << shift;
+}
+
+}  // namespace
+
+std::span<const OptionSpec> option_table() {
+    return kOptions;
+}
+
+std::span<const SettingSpec> setting_table() {
+    return kSettings;
+}
+
+std::string option_help_lines() {
+    std::string s;
+    for (const auto& o : kOptions) {
+        std::string left = "  ";
+        if (o.shortname != nullptr) left += o.shortname;
+        if (o.shortname != nullptr && o.longname != nullptr) left += ", ";
+        if (o.shortname == nullptr) left += "    ";
+        if (o.longname != nullptr) {
+            left += "--";
+            left += o.longname;
+        }
+        if (o.arg != nullptr) {
+            left += ' ';
+            left += o.arg;
+        }
+        s += help_line(left, 38, o.help);
+    }
+    return s;
+}
+
+std::string setting_help_lines() {
+    std::string s;
+    for (const auto& st : kSettings)
+        if (st.help != nullptr) s += help_line(std::string("  ") + st.name + "=" + st.value, 30, st.help);
+    return s;
+}
+
+namespace cli_detail {
+
+void apply_setting(Options& o, const std::string& name_value, std::vector<std::string>& warnings) {
+    const auto eq = name_value.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("-S " + name_value + ": expected NAME=VALUE");
+    const std::string name = name_value.substr(0, eq);
+    for (const auto& st : kSettings)
+        if (name == st.name) return st.set(o, "-S " + name, name_value.substr(eq + 1), warnings);
+    std::string known;
+    for (const auto& st : kSettings)
+        if (st.help != nullptr) known += (known.empty() ? "" : ", ") + std::string(st.name);
+    throw UsageError("-S: unknown setting '" + name + "' (known: " + known + ")");
+}
+
+std::uint64_t need_size(const std::string& what, const std::string& value) {
+    const auto v = parse_size(value);
+    if (!v) throw UsageError(what + ": '" + value + "' is not a non-negative number");
+    return *v;
+}
+
+std::uint64_t need_uint(const std::string& what, const std::string& value, std::uint64_t max) {
+    const auto v = parse_u64(value);
+    if (!v || *v > max)
+        throw UsageError(what + ": '" + value + "' is not a number from 0 to " + std::to_string(max));
+    return *v;
+}
+
+std::int64_t need_int(const std::string& what, const std::string& value, std::int64_t min, std::int64_t max) {
+    std::string_view s = value;
+    bool neg = false;
+    if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
+        neg = s.front() == '-';
+        s.remove_prefix(1);
+    }
+    const auto v = parse_u64(s);
+    const auto limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (!v || *v > limit)
+        throw UsageError(what + ": '" + value + "' is not a number");
+    const std::int64_t r = neg ? -static_cast<std::int64_t>(*v) : static_cast<std::int64_t>(*v);
+    if (r < min || r > max)
+        throw UsageError(what + ": " + value + " is out of range (" + std::to_string(min) + " to " +
+                         std::to_string(max) + ")");
+    return r;
+}
+
+bool need_bool(const std::string& what, const std::string& value) {
+    std::string v;
+    for (const char c : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v == "yes" || v == "y" || v == "true" || v == "1" || v == "on") return true;
+    if (v == "no" || v == "n" || v == "false" || v == "0" || v == "off") return false;
+    throw UsageError(what + ": '" + value + "' is not YES or NO");
+}
+
+}  // namespace cli_detail
+
+}  // namespace tcpflow
