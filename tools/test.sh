@@ -33,10 +33,13 @@ if ((fuzz_secs > 0)); then
   fi
 fi
 
-# One closing line for both runs: "tests: N passed, N failed".
+# One closing line for both runs: "tests: N passed, N failed, N skipped" (a skip is not a pass).
 total=0
+skipped=0
 for log in build/ctest.log build-asan/ctest.log; do
   n=$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+  s=$(grep -c '(Skipped)$' "$log" || true)
   total=$((total + ${n:-0}))
+  skipped=$((skipped + ${s:-0}))
 done
-echo "tests: $total passed, 0 failed"
+echo "tests: $((total - skipped)) passed, 0 failed, $skipped skipped"
