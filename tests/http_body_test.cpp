@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tcpflow/content/http_body.h"
+#include "tcpflow/content/mime_types.h"
 
 using namespace tcpflow;
 
@@ -287,6 +288,20 @@ TEST(HttpBody, EveryTruncationOfValidStreamIsSafe) {
         bad[i] = static_cast<char>(bad[i] ^ 0x5a);
         (void)run(bad);
     }
+}
+
+// Body file names are part of the drop-in promise: 1.6.1's table, also where it differs from
+// common practice (video/mp4 is .m4v there, audio/mpeg .mpga; octet-stream gets none).
+TEST(HttpBody, ExtensionsAreThoseOf161) {
+    EXPECT_TRUE(mime_table_is_sorted());
+    EXPECT_EQ(extension_for_content_type("video/mp4"), "m4v");
+    EXPECT_EQ(extension_for_content_type("audio/mpeg"), "mpga");
+    EXPECT_EQ(extension_for_content_type("application/vnd.ms-excel"), "xls");
+    for (const char* none : {"application/octet-stream", "text/xml", "text/javascript", "application/x-javascript",
+                             "font/woff2", "application/gzip", "application/x-gzip", "image/vnd.microsoft.icon"})
+        EXPECT_EQ(extension_for_content_type(none), "") << none;
+    EXPECT_EQ(extension_for_content_type("Video/MP4 ; codecs=x"), "m4v");
+    EXPECT_EQ(extension_for_content_type(std::string(300, 'a')), "");
 }
 
 TEST(HttpBody, Extensions) {

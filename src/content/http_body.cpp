@@ -1,5 +1,6 @@
 // http_body.cpp: HTTP/1.x response framing and body decoding (see http_body.h).
 #include "tcpflow/content/http_body.h"
+#include "tcpflow/content/mime_types.h"
 
 #include <zlib.h>
 
@@ -230,36 +231,14 @@ bool looks_like_http_response(Bytes stream) noexcept {
 }
 
 std::string_view extension_for_content_type(std::string_view content_type) noexcept {
-    struct Entry {
-        std::string_view type, ext;
-    };
-    static constexpr std::array<Entry, 40> kMap{{
-        {"text/html", "html"}, {"text/plain", "txt"}, {"text/css", "css"}, {"text/csv", "csv"},
-        {"text/javascript", "js"}, {"application/javascript", "js"}, {"application/x-javascript", "js"},
-        {"application/ecmascript", "ecma"}, {"application/json", "json"}, {"text/xml", "xml"},
-        {"application/xml", "xml"}, {"application/xhtml+xml", "xhtml"}, {"application/rss+xml", "rss"},
-        {"application/atom+xml", "atom"}, {"image/png", "png"}, {"image/jpeg", "jpg"}, {"image/jpg", "jpg"},
-        {"image/pjpeg", "jpg"}, {"image/gif", "gif"}, {"image/svg+xml", "svg"}, {"image/webp", "webp"},
-        {"image/bmp", "bmp"}, {"image/x-icon", "ico"}, {"image/vnd.microsoft.icon", "ico"},
-        {"image/tiff", "tiff"}, {"application/pdf", "pdf"}, {"application/zip", "zip"},
-        {"application/gzip", "gz"}, {"application/x-gzip", "gz"}, {"application/octet-stream", "bin"},
-        {"application/x-shockwave-flash", "swf"}, {"application/msword", "doc"},
-        {"application/wasm", "wasm"}, {"audio/mpeg", "mp3"}, {"audio/ogg", "ogg"}, {"video/mp4", "mp4"},
-        {"video/webm", "webm"}, {"font/woff", "woff"}, {"font/woff2", "woff2"},
-        {"application/x-www-form-urlencoded", "txt"},
-    }};
-    std::string_view media = trim(content_type.substr(0, content_type.find(';')));
-    for (const Entry& e : kMap) {
-        if (e.type.size() != media.size()) continue;
-        bool same = true;
-        for (std::size_t i = 0; i < media.size() && same; ++i) {
-            char c = media[i];
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-            same = c == e.type[i];
-        }
-        if (same) return e.ext;
+    const std::string_view media = trim(content_type.substr(0, content_type.find(';')));
+    char lowered[128];
+    if (media.size() > sizeof lowered) return {};
+    for (std::size_t i = 0; i < media.size(); ++i) {
+        const char c = media[i];
+        lowered[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     }
-    return {};
+    return extension_for_media_type(std::string_view{lowered, media.size()});
 }
 
 namespace {
