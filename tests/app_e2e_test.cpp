@@ -94,5 +94,47 @@ TEST(RunE2e, PcapPerFlowUnderChrootLandsInTheOutputFolder) {
     EXPECT_FALSE(fs::exists(root.path() + root.path())) << "written at the path before the chroot, inside it";
 }
 
+// Bug: -FX, -x tcpdemux, or -c -X dir/report.xml with a folder that did not exist yet failed
+// with "cannot open report file" and no reason. The folders are made in every mode.
+TEST(RunE2e, OutputAndReportFoldersAreMadeInEveryMode) {
+    TempDir tmp;
+    const std::string cap = write_capture(tmp / "c.pcap", 2, 2);
+    auto r = run_tcpflow({"-r", cap, "-FX", "-o", tmp / "fx/out"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(fs::exists(tmp / "fx/out/report.xml")) << r.err;
+    r = run_tcpflow({"-r", cap, "-x", "tcpdemux", "-o", tmp / "nodemux"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(fs::exists(tmp / "nodemux/report.xml")) << r.err;
+    r = run_tcpflow({"-r", cap, "-c", "-X", tmp / "rep/sub/report.xml"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(fs::exists(tmp / "rep/sub/report.xml")) << r.err;
+}
+
+// Every error names the file and the reason.
+TEST(RunE2e, AReportThatCannotBeWrittenSaysWhy) {
+    TempDir tmp;
+    const std::string cap = write_capture(tmp / "c.pcap", 1, 1);
+    run_program({"/bin/sh", "-c", "echo x > " + sh_quote(tmp / "plain")});
+    const auto r = run_tcpflow({"-r", cap, "-c", "-X", tmp / "rep/r.xml", "-o", tmp / "o"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto bad = run_tcpflow({"-r", cap, "-o", tmp / "o2", "-X", tmp / "plain/r.xml"});
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.err.find(tmp / "plain"), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("Not a directory"), std::string::npos) << bad.err;
+}
+
+// The report never replaces a file: a second run into the same folder writes reportc1.xml.
+TEST(RunE2e, ASecondRunKeepsTheFirstReport) {
+    TempDir tmp;
+    const std::string cap = write_capture(tmp / "c.pcap", 1, 1);
+    ASSERT_EQ(run_tcpflow({"-r", cap, "-o", tmp / "o"}).exit_code, 0);
+    const std::string first = read_file(tmp / "o/report.xml");
+    ASSERT_EQ(run_tcpflow({"-r", cap, "-o", tmp / "o"}).exit_code, 0);
+    EXPECT_EQ(read_file(tmp / "o/report.xml"), first);
+    const std::string second = read_file(tmp / "o/reportc1.xml");
+    EXPECT_NE(second.find("010.000.000.001.02000-010.000.000.002.00080c1"), std::string::npos);
+    EXPECT_EQ(second.find("00080</filename>"), std::string::npos) << "lists only its own files";
+}
+
 }  // namespace
 }  // namespace tcpflow::test

@@ -42,10 +42,13 @@ TEST(OutputPlan, ConsoleWritesNoFilesAndNoReportUnlessNamed) {
     Options o;
     o.console.enabled = true;
     EXPECT_EQ(plan_of(o).sink, SinkKind::console);
-    EXPECT_FALSE(plan_of(o).make_folder);
+    EXPECT_TRUE(plan_of(o).make_folder);   // -o is made in every mode
     EXPECT_EQ(plan_of(o).report_path, "");
     o.report_path = "r.xml";
     EXPECT_EQ(plan_of(o).report_path, "r.xml");
+    EXPECT_EQ(plan_of(o).report_folder, "");
+    o.report_path = "new/dir/r.xml";
+    EXPECT_EQ(plan_of(o).report_folder, "new/dir");
     o.report_path = "/dev/null";
     EXPECT_EQ(plan_of(o).report_path, "");
 }

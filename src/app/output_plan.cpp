@@ -79,8 +79,10 @@ Result<OutputPlan> plan_output(const Options& opt, const PlanEnvironment& env) {
     plan.name_template = opt.name_template;
     if (auto err = plan_privileges(opt, env, plan)) return *err;
     const bool writes_files = opt.store_files && !opt.console.enabled;
-    plan.make_folder = writes_files || opt.pcap_per_flow;
+    plan.make_folder = true;   // -o is created if needed, in every mode (as 1.6.1 does)
     plan.report_path = report_path(opt, writes_files);
+    if (const auto slash = plan.report_path.rfind('/'); slash != std::string::npos && slash > 0)
+        plan.report_folder = plan.report_path.substr(0, slash);
     // Writes, mtimes and closes on an I/O thread, unless something reads each file as soon as it
     // is closed (-e md5, -e http, tcp_cmd and the alert descriptors).
     plan.write_behind = !opt.scan_md5 && !opt.scan_http && !hooks_active(opt.tcp_alert_fd, opt.tcp_cmd) &&

@@ -125,9 +125,10 @@ std::optional<ExitStatus> Run::prepare() {
     budget.set_limit(plan.decoder_memory);
     for (const auto& w : plan.warnings) diag.info(w);
     try {
-        if (plan.make_folder)
-            FileSink::make_dirs(plan.folder_before_chroot, plan.owner ? static_cast<int>(plan.owner->uid) : -1,
-                                plan.owner ? static_cast<int>(plan.owner->gid) : -1);
+        const int uid = plan.owner ? static_cast<int>(plan.owner->uid) : -1;
+        const int gid = plan.owner ? static_cast<int>(plan.owner->gid) : -1;
+        if (plan.make_folder) FileSink::make_dirs(plan.folder_before_chroot, uid, gid);
+        if (!plan.report_folder.empty()) FileSink::make_dirs(plan.report_folder, uid, gid);
     } catch (const std::system_error& e) {
         diag.error(e.what());
         return ExitStatus::failure;
@@ -149,7 +150,7 @@ void Run::open_report() {
         failed = true;
         return;
     }
-    if (plan.owner && ::chown(plan.report_path.c_str(), plan.owner->uid, plan.owner->gid) != 0) {
+    if (plan.owner && ::chown(report->path().c_str(), plan.owner->uid, plan.owner->gid) != 0) {
         // -U / sudo: handing report.xml over is a convenience; it is written either way
     }
 }

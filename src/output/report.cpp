@@ -1,13 +1,17 @@
 // report.cpp: DFXML report.xml writer (see report.h).
 #include "tcpflow/output/report.h"
 
+#include <fcntl.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "tcpflow/decode/packet.h"
@@ -18,6 +22,40 @@ namespace tcpflow {
 namespace {
 
 const char* reason_text(CloseReason r) noexcept { return close_reason_name(r); }
+
+/// "report.xml" -> "reportc1.xml": cN goes before the extension of the last path component.
+std::string with_collision(const std::string& path, unsigned n) {
+    if (n == 0) return path;
+    const std::size_t slash = path.rfind('/');
+    const std::size_t dot = path.rfind('.');
+    const std::size_t at = (dot != std::string::npos && (slash == std::string::npos || dot > slash + 1)) ? dot : path.size();
+    return path.substr(0, at) + "c" + std::to_string(n) + path.substr(at);
+}
+
+/// The report never replaces a file: a regular file (or nothing) at `path` means the first free
+/// name of path, pathc1, pathc2... (cN before the extension) is created, empty, and claimed. A
+/// device or pipe (/dev/stdout) is written as it is. False with `error` set when none can be made.
+bool claim_free_name(const std::string& path, std::string& chosen, std::string& error) {
+    struct stat st{};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+        chosen = path;
+        return true;
+    }
+    for (unsigned n = 0; n < 100000; ++n) {
+        chosen = with_collision(path, n);
+        const int fd = ::open(chosen.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            ::close(fd);
+            return true;
+        }
+        if (errno != EEXIST) {
+            error = std::strerror(errno);
+            return false;
+        }
+    }
+    error = std::strerror(EEXIST);
+    return false;
+}
 
 const char* tunnel_text(std::uint8_t kind) noexcept {
     switch (static_cast<TunnelKind>(kind)) {
@@ -231,12 +269,15 @@ std::unique_ptr<ReportWriter> ReportWriter::open(const std::string& path, Report
     auto buffer = std::make_unique<char[]>(kBufferBytes);
     auto file = std::make_unique<std::ofstream>();
     file->rdbuf()->pubsetbuf(buffer.get(), kBufferBytes);   // before open, or libstdc++ ignores it
-    file->open(path, std::ios::out | std::ios::trunc | std::ios::binary);
+    std::string chosen;
+    if (!claim_free_name(path, chosen, error)) return nullptr;
+    file->open(chosen, std::ios::out | std::ios::trunc | std::ios::binary);
     if (!file->is_open()) {
-        error = "cannot open report file " + path;
+        error = std::strerror(errno);
         return nullptr;
     }
     auto w = std::unique_ptr<ReportWriter>(new ReportWriter(std::move(file), std::move(info), std::move(buffer)));
+    w->path_ = std::move(chosen);
     return w;
 }
 

@@ -87,7 +87,9 @@ class ReportWriter {
 public:
     /// Writes to `out` (not owned; must outlive the writer). The header is written at once.
     ReportWriter(std::ostream& out, ReportRunInfo info);
-    /// Opens `path` for writing (truncating). nullptr and `error` set when it cannot be opened.
+    /// Creates the report at `path`, or at the first free name pathc1, pathc2... (cN before the
+    /// extension) when a file is there already: a report is never replaced. A device or pipe is
+    /// written as it is. nullptr and `error` (the reason) set when it cannot be created.
     static std::unique_ptr<ReportWriter> open(const std::string& path, ReportRunInfo info, std::string& error);
     ~ReportWriter();
     ReportWriter(const ReportWriter&) = delete;
@@ -100,6 +102,8 @@ public:
     void finish() { finish(ReportTotals{}); }
 
     [[nodiscard]] bool finished() const noexcept { return finished_; }
+    /// The file written (after open(): the free name it took).
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
     /// True when a write failed (disk full, closed file).
     [[nodiscard]] bool failed() const;
 
@@ -121,6 +125,7 @@ private:
     ReportRunInfo info_;
     std::chrono::steady_clock::time_point started_;
     bool finished_ = false;
+    std::string path_;
     std::string line_;   // reused for each <fileobject>
 };
 
