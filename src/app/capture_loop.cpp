@@ -57,32 +57,53 @@ bool CaptureLoop::pump(PcapSource& src, bool live) {
     DecodedPacket pkt;
     auto last_flush = std::chrono::steady_clock::now();
     bool ok = true;
+    bool pending = false;   // live: packets handled since the last flush
     while (!stopping()) {
-        const auto r = src.next(raw, live ? 20 : 50);   // live: idle => flush at most 20 ms after the last packet
+        // Live: once the ring is drained, flush at once (then wait up to 20 ms for more), so a
+        // packet reaches its file as soon as the kernel hands it over.
+        const auto r = src.next(raw, live ? (pending ? 0 : 20) : 50);
         if (r == PcapSource::Next::end) break;
         if (r == PcapSource::Next::error) {
             if (stopping()) break;   // a stop signal interrupted a blocking read (-r -): orderly end
-            std::string why = src.error();
-            if (why.find("different from the") != std::string::npos)
-                why += " (libpcap cannot read on in a pcapng file whose interfaces differ in link type or "
-                       "snapshot length; everything before that point was written)";
-            diag_.error(src.name() + ": " + why);
+            report_read_error(src);
             ok = false;
             break;
         }
-        if (r == PcapSource::Next::packet) handle(*link, raw, pkt);
+        if (r == PcapSource::Next::packet) {
+            handle(*link, raw, pkt);
+            pending = live;
+        }
         if (live) {
             // Live capture: everything contiguous reaches the files within 100 ms.
             const auto now = std::chrono::steady_clock::now();
             if (r == PcapSource::Next::timeout || now - last_flush >= std::chrono::milliseconds(50)) {
+                if (r == PcapSource::Next::timeout) tick();
                 flush_live();
                 last_flush = now;
+                pending = false;
             }
         }
     }
     g_source.store(nullptr);
     if (live && stopping()) drain_after_stop(src, *link, raw, pkt);
     return ok;
+}
+
+void CaptureLoop::report_read_error(PcapSource& src) {
+    std::string why = src.error();
+    if (why.find("different from the") != std::string::npos)
+        why += " (libpcap cannot read on in a pcapng file whose interfaces differ in link type or "
+               "snapshot length; everything before that point was written)";
+    diag_.error(src.name() + ": " + why);
+}
+
+void CaptureLoop::tick() {
+    // Live packets carry the wall-clock time, so the wall clock is packet time while nothing
+    // arrives: idle timeouts and give-up bounds go on during quiet periods.
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const Timestamp ts{std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()};
+    path_.table.expire(ts);
+    path_.decoder.expire(ts);
 }
 
 void CaptureLoop::flush_live() {
@@ -96,10 +117,12 @@ void CaptureLoop::drain_after_stop(PcapSource& src, LinkType link, RawPacket& ra
     if (path_.done && path_.done()) return;   // nobody reads the output any more
     // Ctrl-C right after a transfer: what the kernel already captured is part of the run.
     // Drain it without waiting (bounded, so a busy link still stops well within a second).
+    // The kernel hands a block over at most -S packet-buffer-timeout after its first packet, so
+    // quiet is two waits of 25 ms with nothing.
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
     int idle = 0;
     while (idle < 2 && std::chrono::steady_clock::now() < until) {
-        const auto r = src.next(raw, 0);   // the first call may only report the breakloop
+        const auto r = src.next(raw, 25);   // the first call may only report the breakloop
         if (r == PcapSource::Next::packet) {
             handle(link, raw, pkt);
             idle = 0;

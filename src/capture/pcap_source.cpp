@@ -13,7 +13,10 @@ namespace tcpflow {
 namespace {
 pcap_t* P(void* p) { return static_cast<pcap_t*>(p); }
 constexpr int kSnaplen = 262144;
-constexpr int kBufferBytes = 16 * 1024 * 1024;
+// The kernel ring: TPACKET_V3 blocks that hold packets at their own size, so 32 MiB holds tens of
+// thousands of small packets (immediate mode would give TPACKET_V2: one 256 KiB slot per packet,
+// a few hundred packets whatever their size).
+constexpr int kBufferBytes = 32 * 1024 * 1024;
 constexpr std::size_t kReadBuffer = 1 << 20;
 }  // namespace
 
@@ -60,9 +63,10 @@ std::unique_ptr<PcapSource> PcapSource::open_live(const std::string& interface, 
     if (!p) throw std::runtime_error(dev + ": " + errbuf);
     pcap_set_snaplen(p, kSnaplen);
     pcap_set_promisc(p, promiscuous ? 1 : 0);
+    // A block is handed over when full or when this many milliseconds have passed since its first
+    // packet: the bound on how long a packet waits in the kernel (-S packet-buffer-timeout).
     pcap_set_timeout(p, timeout_ms > 0 ? timeout_ms : 10);
     pcap_set_buffer_size(p, kBufferBytes);
-    pcap_set_immediate_mode(p, 1);
     pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
     const int rc = pcap_activate(p);
     if (rc < 0) {

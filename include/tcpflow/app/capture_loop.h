@@ -1,6 +1,7 @@
 // capture_loop.h: reads capture sources to their end and drives each frame through the decoder
 // into the flow table (or the -j worker pool), the -w and -K writers; keeps memory bounded;
-// in live capture makes delivered bytes visible every 50 ms. SIGINT, SIGTERM and SIGHUP stop it in
+// in live capture makes delivered bytes visible as soon as the kernel's ring is drained (and at
+// least every 50 ms), and moves packet time on with the wall clock while nothing arrives. SIGINT, SIGTERM and SIGHUP stop it in
 // an orderly way (a blocking read is interrupted; what the kernel already holds is drained).
 #pragma once
 
@@ -46,6 +47,8 @@ public:
 private:
     void handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt);
     void flush_live();
+    void tick();
+    void report_read_error(PcapSource& src);
     void drain_after_stop(PcapSource& src, LinkType link, RawPacket& raw, DecodedPacket& pkt);
     void keep_memory_bounded();
     [[nodiscard]] bool stopping() const;
