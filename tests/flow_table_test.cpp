@@ -621,3 +621,69 @@ TEST(FlowTableResume, DestroyingTheTableReleasesTheRememberedFlows) {
 
 }  // namespace
 }  // namespace tcpflow
+
+namespace tcpflow {
+namespace {
+
+const std::vector<std::uint32_t> kIsns = {0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u};
+
+// SPEC 4: after a direction's FIN, a SYN on it starts a new connection even with the same ISN
+// (a stack that restarts with a fixed ISN and port). Its bytes are never compared with the old
+// connection's: no retransmission, no conflict, and the old file stays as it was.
+class SameIsnAfterClose : public ::testing::TestWithParam<std::tuple<std::uint32_t, OverlapPolicy>> {};
+
+TEST_P(SameIsnAfterClose, ASynAfterAFullCloseStartsANewConnection) {
+    const auto& [isn, policy] = GetParam();
+    FlowTableConfig cfg;
+    cfg.overlap = policy;
+    Conn k{isn, isn ^ 0x5555u, cfg};
+    k.handshake();
+    k.c(0, "first request\n");
+    k.s(0, "first reply\n");
+    k.c(14, "", fin | ack);
+    k.s(12, "", fin | ack);
+    k.c(15, "", ack);
+    k.clock().ns += 10 * kNsPerSec;
+    k.handshake();   // the same ISNs again
+    k.c(0, "SECOND REQUEST, longer\n");
+    k.s(0, "SECOND reply\n");
+    k.c(23, "", fin | ack);
+    k.s(13, "", fin | ack);
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "first request\n");
+    EXPECT_EQ(k.sink().file(kS), "first reply\n");
+    EXPECT_EQ(k.sink().file(kC + "c1"), "SECOND REQUEST, longer\n");
+    EXPECT_EQ(k.sink().file(kS + "c1"), "SECOND reply\n");
+    EXPECT_EQ(k.sink().files().size(), 4u);
+    EXPECT_EQ(k.stats().get(Counter::duplicate_bytes), 0u);
+    EXPECT_EQ(k.stats().get(Counter::conflicting_bytes), 0u);
+    for (const auto& f : k.sink().files()) {
+        EXPECT_EQ(f.last_summary.retransmitted_bytes, 0u) << f.name;
+        EXPECT_EQ(f.last_summary.conflicting_bytes, 0u) << f.name;
+        EXPECT_EQ(f.last_summary.reason, CloseReason::fin) << f.name;
+    }
+}
+
+TEST_P(SameIsnAfterClose, ARetransmittedSynBeforeTheFinIsTheSameConnection) {
+    const auto& [isn, policy] = GetParam();
+    FlowTableConfig cfg;
+    cfg.overlap = policy;
+    Conn k{isn, isn ^ 0x5555u, cfg};
+    k.handshake();
+    k.c(0, "abc");
+    k.handshake();   // retransmitted SYN and SYN-ACK: no FIN yet
+    k.c(3, "def");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "abcdef");
+    EXPECT_EQ(k.sink().files().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Isn, SameIsnAfterClose,
+                         ::testing::Combine(::testing::ValuesIn(kIsns), ::testing::Values(OverlapPolicy::first, OverlapPolicy::last)),
+                         [](const auto& tp) {
+                             return "isn_" + std::to_string(std::get<0>(tp.param)) +
+                                    (std::get<1>(tp.param) == OverlapPolicy::first ? "_first" : "_last");
+                         });
+
+}  // namespace
+}  // namespace tcpflow

@@ -643,7 +643,9 @@ struct FlowTable::Impl {
         } else if (!f) {
             f = &new_flow(c, d, p, ts);
         } else if (f->have_syn) {
-            if (p.tcp.seq != f->syn_isn) {
+            // A new ISN is a new connection; so is the same ISN once this direction sent its FIN
+            // (a stack that restarts with a fixed ISN and port): a retransmitted SYN comes before.
+            if (p.tcp.seq != f->syn_isn || f->have_fin) {
                 stats->add(Counter::connections_reused);
                 f = &replace(c, d, p, ts, CloseReason::new_connection);
             }
