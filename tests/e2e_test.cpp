@@ -407,6 +407,29 @@ TEST_P(E2EIsn, SameIsnAfterAFullCloseIsANewConnection) {
     }
 }
 
+// -b N with a mid-stream flow whose earlier data arrives later (the shape of
+// tcpflow-test1-out-of-order.pcapng): the file holds the first N bytes of the stream, nothing
+// beyond, no zeros that are not a hole; what lies beyond N is dropped and counted.
+TEST_P(E2EIsn, MaxBytesHoldsWhenAMidStreamFlowIsShifted) {
+    Talk t;
+    t.cisn = GetParam();
+    t.c(1418, std::string(65, 'L'));
+    t.c(0, std::string(1396, 'E'));
+    ASSERT_EQ(run(t, {"-b", "100"}).exit_code, 0);
+    EXPECT_EQ(files().at(kC), std::string(100, 'E'));
+    const std::string report = read_file(out() + "/report.xml");
+    EXPECT_NE(report.find("dropped_bytes='1361'"), std::string::npos) << report;
+}
+
+TEST_P(E2EIsn, MaxBytesCutsWhatAShiftMovesPastIt) {
+    Talk t;
+    t.cisn = GetParam();
+    t.c(4, "EFGHIJKLMN");
+    t.c(0, "ABCD");
+    ASSERT_EQ(run(t, {"-b", "10"}).exit_code, 0);
+    EXPECT_EQ(files().at(kC), "ABCDEFGHIJ");
+}
+
 INSTANTIATE_TEST_SUITE_P(Isn, E2EIsn, ::testing::Values(0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u),
                          [](const auto& p) { return "isn_" + std::to_string(p.param); });
 

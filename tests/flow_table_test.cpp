@@ -685,5 +685,78 @@ INSTANTIATE_TEST_SUITE_P(Isn, SameIsnAfterClose,
                                     (std::get<1>(tp.param) == OverlapPolicy::first ? "_first" : "_last");
                          });
 
+// -b N: a file holds at most the first N bytes of the stream, whatever order they arrived in.
+// A mid-stream flow whose earlier data arrives later is shifted: the cap applies to the offsets
+// after the shift, and what lands beyond N is dropped (and counted), never written.
+class BytesCapShift : public ::testing::TestWithParam<std::uint32_t> {
+protected:
+    static FlowTableConfig cap(std::uint64_t n) {
+        FlowTableConfig c;
+        c.max_bytes = n;
+        return c;
+    }
+    static const FlowSummary& summary(Conn& k) { return k.sink().files().at(0).last_summary; }
+};
+
+TEST_P(BytesCapShift, EarlierDataLongerThanTheCapReplacesTheFile) {
+    // The shape of tcpflow-test1-out-of-order.pcapng: 65 bytes, then the 1,396 before them
+    // (22 missing in between).
+    Conn k{GetParam(), 0x12345678, cap(100)};
+    const std::string late(65, 'L'), early(1396, 'E');
+    k.c(1418, late);
+    k.c(0, early);
+    k.end();
+    ASSERT_EQ(k.sink().files().size(), 1u);
+    EXPECT_EQ(k.sink().file(kC), std::string(100, 'E'));
+    EXPECT_EQ(summary(k).dropped_bytes, 1296u + 65u);
+    EXPECT_EQ(summary(k).stored_bytes - summary(k).dropped_bytes, 100u) << "stored minus dropped is what the file holds";
+    EXPECT_EQ(k.stats().get(Counter::bytes_over_limit), 1296u + 65u);
+}
+
+TEST_P(BytesCapShift, WhatWasWrittenMovesAndIsCutAtTheCap) {
+    Conn k{GetParam(), 0x12345678, cap(10)};
+    k.c(4, "EFGHIJKLMN");
+    k.c(0, "ABCD");
+    k.c(14, "OPQ");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "ABCDEFGHIJ");
+    EXPECT_EQ(summary(k).dropped_bytes, 4u + 3u);
+}
+
+TEST_P(BytesCapShift, AHoleInFrontStaysAHoleUpToTheCap) {
+    Conn k{GetParam(), 0x12345678, cap(10)};
+    k.c(6, "GHIJKLMN");
+    k.c(0, "AB");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), std::string("AB\0\0\0\0GHIJ", 10));
+    EXPECT_EQ(summary(k).dropped_bytes, 4u);
+}
+
+TEST_P(BytesCapShift, EarlierDataFarBeforeLeavesOnlyItsOwnBytes) {
+    Conn k{GetParam(), 0x12345678, cap(10)};
+    k.c(20, "0123456789");
+    k.c(0, "ab");
+    k.end();
+    const std::string f = k.sink().file(kC);
+    ASSERT_LE(f.size(), 10u);
+    ASSERT_GE(f.size(), 2u);
+    EXPECT_EQ(f.substr(0, 2), "ab");
+    EXPECT_EQ(f.find_first_not_of('\0', 2), std::string::npos) << "the rest is the hole [2, 20), read as zeros";
+    EXPECT_EQ(summary(k).dropped_bytes, 10u);
+}
+
+TEST_P(BytesCapShift, AShiftThatStaysUnderTheCapIsUnchanged) {
+    Conn k{GetParam(), 0x12345678, cap(100)};
+    k.c(6, "SECOND");
+    k.c(0, "FIRST.");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "FIRST.SECOND");
+    EXPECT_EQ(summary(k).dropped_bytes, 0u);
+    EXPECT_EQ(summary(k).stored_bytes, 12u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Isn, BytesCapShift, ::testing::ValuesIn(kIsns),
+                         [](const auto& p) { return "isn_" + std::to_string(p.param); });
+
 }  // namespace
 }  // namespace tcpflow

@@ -674,12 +674,54 @@ struct FlowTable::Impl {
     /// Data turned out to begin `n` bytes before offset 0: move everything, deliver `front` at 0.
     void shift(Flow& f, std::uint64_t n, Bytes front) {
         const auto k = std::min<std::uint64_t>(n, front.size());
+        const std::uint64_t limit = config.max_bytes;
+        if (f.opened && f.sum.size && (n >= limit || f.sum.size > limit - n)) {
+            shift_under_cap(f, n, k);
+        } else {
+            if (f.opened) sink->on_shift(f.info, n);
+            if (f.sum.size) f.sum.size += n;
+        }
         f.reasm.rebase(n, k);
-        if (f.opened) sink->on_shift(f.info, n);
-        if (f.sum.size) f.sum.size += n;
         for (auto& h : f.sum.holes) h.offset += n;
         f.base -= n;
-        if (k) f.deliver(0, front.first(static_cast<std::size_t>(k)));
+        if (k) {
+            f.sum.stored_bytes += k;
+            f.deliver(0, front.first(static_cast<std::size_t>(k)));
+        }
+    }
+
+    /// -b: a shift by `n` would move written bytes to offsets at or past the cap. The file holds
+    /// only the first max_bytes bytes of the stream: what stays under the cap is moved (read back
+    /// and written n further on), what would pass it is dropped and counted, and the written
+    /// bytes in front that the `k` bytes placed at 0 do not cover become the hole they now are.
+    /// A sink that cannot read back (a console) keeps what it showed.
+    void shift_under_cap(Flow& f, std::uint64_t n, std::uint64_t k) {
+        const std::uint64_t limit = config.max_bytes, size = f.sum.size;
+        const std::uint64_t keep = n < limit ? std::min(limit - n, size) : 0;   // old [0, keep) stays
+        std::uint64_t holes_beyond = 0;
+        for (const Hole& h : f.reasm.holes()) {
+            const std::uint64_t b = std::max(h.offset, keep), e = std::min(h.offset + h.length, size);
+            if (b < e) holes_beyond += e - b;
+        }
+        const std::uint64_t dropped = size - keep - std::min(holes_beyond, size - keep);
+        stats->add(Counter::bytes_over_limit, dropped);
+        f.sum.dropped_bytes += dropped;
+        std::uint8_t buf[4096];
+        if (sink->read_back(f.info, 0, std::span<std::uint8_t>{buf, 1}) != 1) return;
+        for (std::uint64_t end = keep; end > 0;) {   // from the end backwards: the ranges overlap
+            const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(end, sizeof buf));
+            const std::uint64_t start = end - len;
+            if (sink->read_back(f.info, start, std::span<std::uint8_t>{buf, len}) != len) break;
+            sink->on_data(f.info, start + n, Bytes{buf, len}, f.now);
+            end = start;
+        }
+        std::fill(std::begin(buf), std::end(buf), std::uint8_t{0});
+        for (std::uint64_t pos = std::min(k, limit), end = std::min(n, size); pos < end;) {
+            const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, sizeof buf));
+            sink->on_data(f.info, pos, Bytes{buf, len}, f.now);
+            pos += len;
+        }
+        if (keep) f.sum.size = std::max(size, n + keep);
     }
 
     void store(Flow& f, std::uint64_t dstart, Bytes data) {
