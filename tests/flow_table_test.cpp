@@ -276,8 +276,8 @@ INSTANTIATE_TEST_SUITE_P(Table, OverlapAtIsn,
 INSTANTIATE_TEST_SUITE_P(Isn, FlowTableIsn, ::testing::Values(0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u),
                          [](const auto& p) { return "isn_" + std::to_string(p.param); });
 
-TEST(FlowTable, NewSynWithNewIsnStartsNewConnectionEvenWhenOpen) {
-    Conn a{1000, 5000};
+TEST_P(FlowTableIsn, NewSynWithNewIsnStartsNewConnectionEvenWhenOpen) {
+    Conn a{GetParam(), GetParam() ^ 0x5555u};
     a.handshake();
     a.c(0, "conn1\n");
     a.s(0, "srv1\n");
@@ -296,8 +296,8 @@ TEST(FlowTable, NewSynWithNewIsnStartsNewConnectionEvenWhenOpen) {
     EXPECT_EQ(k.sink().file(kS + "c1"), "srv2\n");
 }
 
-TEST(FlowTable, RetransmittedSynIsNotANewConnection) {
-    Conn k{1000};
+TEST_P(FlowTableIsn, RetransmittedSynIsNotANewConnection) {
+    Conn k{GetParam()};
     k.handshake();
     k.send(k.seg(true, 0, syn, ""));
     k.c(0, "hello");
@@ -306,10 +306,10 @@ TEST(FlowTable, RetransmittedSynIsNotANewConnection) {
     EXPECT_EQ(k.sink().files().size(), 1u);
 }
 
-TEST(FlowTable, IdleTimeoutClosesAndLaterDataContinuesTheFile) {
+TEST_P(FlowTableIsn, IdleTimeoutClosesAndLaterDataContinuesTheFile) {
     FlowTableConfig cfg;
     cfg.idle_timeout_ns = 10 * kNsPerSec;
-    Conn k{1000, 5000, cfg};
+    Conn k{GetParam(), GetParam() ^ 0x5555u, cfg};
     k.handshake();
     k.c(0, "hello ");
     k.clock().ns += 60 * kNsPerSec;
@@ -323,7 +323,7 @@ TEST(FlowTable, IdleTimeoutClosesAndLaterDataContinuesTheFile) {
     EXPECT_EQ(k.sink().file(kC), "hello world");
 }
 
-TEST(FlowTable, MemoryLimitGivesUpOldestHole) {
+TEST_P(FlowTableIsn, MemoryLimitGivesUpOldestHole) {
     FlowTableConfig cfg;
     MemorySink sink;
     Stats stats;
@@ -339,10 +339,10 @@ TEST(FlowTable, MemoryLimitGivesUpOldestHole) {
     p.tcp.flags = ack;
     p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(chunk.data()), chunk.size()};
     p.claimed_len = 1000;
-    p.tcp.seq = 100;
+    p.tcp.seq = GetParam() + 100;
     table.on_packet(p, t, 1054, 1054);
     for (std::uint32_t i = 2; i < 500; ++i) {   // a hole at [1000, 2000) that never fills
-        p.tcp.seq = 100 + i * 1000;
+        p.tcp.seq = GetParam() + 100 + i * 1000;
         table.on_packet(p, t, 1054, 1054);
         if (budget.over()) table.relieve_memory();
         EXPECT_LE(budget.used(), 64u * 1024 + 4096);
@@ -417,10 +417,10 @@ TEST(FlowTableBudget, DestroyingTheTableReleasesEverythingItCharged) {
 // Found by fuzz_reassembler / fuzz_pipeline (use after free): a flow resumed after an idle
 // timeout starts closed; out-of-order bytes buffered for it were neither delivered nor unlinked
 // from the buffered-data list when the connection was closed again.
-TEST(FlowTableResume, OutOfOrderDataAfterResumeIsWrittenAtClose) {
+TEST_P(FlowTableIsn, OutOfOrderDataAfterResumeIsWrittenAtClose) {
     FlowTableConfig cfg;
     cfg.idle_timeout_ns = kNsPerSec;
-    Conn k{1000, 5000, cfg};
+    Conn k{GetParam(), GetParam() ^ 0x5555u, cfg};
     k.handshake();
     k.c(0, "abc");
     k.clock().ns += 10 * kNsPerSec;
@@ -436,10 +436,10 @@ TEST(FlowTableResume, OutOfOrderDataAfterResumeIsWrittenAtClose) {
 namespace tcpflow {
 namespace {
 
-TEST(FlowTable, PlacingDataInFrontIsBoundedPerFlow) {
+TEST_P(FlowTableIsn, PlacingDataInFrontIsBoundedPerFlow) {
     // A mid-stream flow whose segments all arrive in reverse order: each one would rewrite the
     // whole file in front of it. Past the per-flow bound, earlier data is dropped and counted.
-    Conn k{5000};
+    Conn k{GetParam()};
     const std::string seg(64 * 1024, 'z');
     const std::uint32_t n = 400;
     for (std::uint32_t i = n; i-- > 0;) k.c(i * 65536u, seg);
@@ -464,16 +464,18 @@ using namespace std::string_literals;
 // max_saved_flows, oldest forgotten first, either direction found, budget given back.
 class Resume {
 public:
-    explicit Resume(std::size_t max_saved) : table_{config(max_saved), sink_, budget_, stats_} {}
+    explicit Resume(std::size_t max_saved, std::uint32_t isn = 0)
+        : table_{config(max_saved), sink_, budget_, stats_}, isn_{isn} {}
 
-    /// `data` from 10.0.0.1:port to 10.0.0.2:80 (or back when !from_client) at sequence `seq`.
+    /// `data` from 10.0.0.1:port to 10.0.0.2:80 (or back when !from_client) at sequence
+    /// `isn + seq`.
     void send(std::uint16_t port, bool from_client, std::uint32_t seq, const std::string& data) {
         DecodedPacket p;
         p.src = ip(from_client ? "10.0.0.1" : "10.0.0.2");
         p.dst = ip(from_client ? "10.0.0.2" : "10.0.0.1");
         p.sport = from_client ? port : 80;
         p.dport = from_client ? 80 : port;
-        p.tcp.seq = seq;
+        p.tcp.seq = isn_ + seq;
         p.tcp.flags = psh | ack;
         p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(data.data()), data.size()};
         p.claimed_len = static_cast<std::uint32_t>(data.size());
@@ -504,10 +506,14 @@ private:
     MemoryBudget budget_{256 << 20};
     FlowTable table_;
     Timestamp now_{1'600'000'000LL * kNsPerSec};
+    std::uint32_t isn_;
 };
 
-TEST(FlowTableResume, TheMostRecentlyClosedFlowsAreRememberedUpToTheCap) {
-    Resume r{300};
+// Sequence numbers from 0, 1, 0xFFFFFFFF and 0xFFFFFFF6 on (the last two wrap at once).
+class FlowTableResumeIsn : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(FlowTableResumeIsn, TheMostRecentlyClosedFlowsAreRememberedUpToTheCap) {
+    Resume r{300, GetParam()};
     for (std::uint16_t port = 1; port <= 1000; ++port) r.send(port, true, 7, "a");
     r.idle();   // closed in order of activity: ports 701..1000 are the ones remembered
     for (std::uint16_t port = 1; port <= 1000; ++port) r.send(port, true, 8, "b");
@@ -524,8 +530,8 @@ TEST(FlowTableResume, TheMostRecentlyClosedFlowsAreRememberedUpToTheCap) {
     }
 }
 
-TEST(FlowTableResume, ARestoredFlowRememberedAgainIsTheNewest) {
-    Resume r{3};
+TEST_P(FlowTableResumeIsn, ARestoredFlowRememberedAgainIsTheNewest) {
+    Resume r{3, GetParam()};
     for (std::uint16_t port = 1; port <= 3; ++port) r.send(port, true, 7, "a");
     r.idle();                  // remembered, oldest first: 1 2 3
     r.send(1, true, 8, "b");   // restores 1
@@ -542,8 +548,8 @@ TEST(FlowTableResume, ARestoredFlowRememberedAgainIsTheNewest) {
     EXPECT_EQ(files.at(Resume::client(4)), "a\0c"s);
 }
 
-TEST(FlowTableResume, EitherRememberedDirectionBringsTheConnectionBackWithoutStartingNewOnes) {
-    Resume r{8192};
+TEST_P(FlowTableResumeIsn, EitherRememberedDirectionBringsTheConnectionBackWithoutStartingNewOnes) {
+    Resume r{8192, GetParam()};
     r.send(1, true, 7, "request");     // only the client's direction has data
     r.send(2, false, 7, "response");   // only the server's
     r.idle();
@@ -559,8 +565,8 @@ TEST(FlowTableResume, EitherRememberedDirectionBringsTheConnectionBackWithoutSta
     EXPECT_EQ(r.stats().get(Counter::packets_ignored_resume), 1u);
 }
 
-TEST(FlowTableResume, NoFlowIsRememberedWhenTheCapIsZero) {
-    Resume r{0};
+TEST_P(FlowTableResumeIsn, NoFlowIsRememberedWhenTheCapIsZero) {
+    Resume r{0, GetParam()};
     r.send(1, true, 7, "a");
     r.idle();
     EXPECT_EQ(r.budget().used(), 0u) << "nothing remembered, nothing charged";
@@ -570,8 +576,8 @@ TEST(FlowTableResume, NoFlowIsRememberedWhenTheCapIsZero) {
     EXPECT_EQ(r.sink().all().at(Resume::client(1) + "c1"), "b");
 }
 
-TEST(FlowTableResume, RememberedFlowsAreChargedAndForgottenUnderMemoryPressure) {
-    Resume r{100};
+TEST_P(FlowTableResumeIsn, RememberedFlowsAreChargedAndForgottenUnderMemoryPressure) {
+    Resume r{100, GetParam()};
     for (std::uint16_t port = 1; port <= 250; ++port) r.send(port, true, 7, "a");
     r.idle();
     const std::size_t full = r.budget().used();
@@ -590,6 +596,9 @@ TEST(FlowTableResume, RememberedFlowsAreChargedAndForgottenUnderMemoryPressure) 
     for (std::uint16_t port = 151; port <= 200; ++port) EXPECT_EQ(files.at(Resume::client(port) + "c1"), "c") << port;
     for (std::uint16_t port = 201; port <= 250; ++port) EXPECT_EQ(files.at(Resume::client(port)), "abc") << port;
 }
+
+INSTANTIATE_TEST_SUITE_P(Isn, FlowTableResumeIsn, ::testing::Values(0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u),
+                         [](const auto& p) { return "isn_" + std::to_string(p.param); });
 
 TEST(FlowTableResume, DestroyingTheTableReleasesTheRememberedFlows) {
     MemoryBudget budget{1 << 20};
