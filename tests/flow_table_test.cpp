@@ -764,6 +764,21 @@ TEST_P(BytesCapShift, AShiftThatStaysUnderTheCapIsUnchanged) {
     EXPECT_EQ(summary(k).stored_bytes, 12u);
 }
 
+// A mid-stream flow closed for idleness, whose earlier data arrives later: the file written
+// before moves behind it (the earlier data used to overwrite it).
+TEST_P(FlowTableIsn, DataInFrontOfAClosedFlowMovesItsFile) {
+    FlowTableConfig cfg;
+    cfg.idle_timeout_ns = kNsPerSec;
+    Conn k{GetParam(), 0x12345678, cfg};
+    k.c(6, "SECOND");
+    k.clock().ns += 10 * kNsPerSec;
+    k.table().expire(k.clock());
+    k.c(0, "FIRST.");
+    k.end();
+    EXPECT_EQ(k.sink().files().size(), 1u);
+    EXPECT_EQ(k.sink().file(kC), "FIRST.SECOND");
+}
+
 INSTANTIATE_TEST_SUITE_P(Isn, BytesCapShift, ::testing::ValuesIn(kIsns),
                          [](const auto& p) { return "isn_" + std::to_string(p.param); });
 

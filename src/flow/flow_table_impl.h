@@ -58,6 +58,8 @@ struct FlowTable::Impl {
 
         /// Bytes at stream offset `offset`, cut at -b, to the sink (opened on the first byte).
         void deliver(std::uint64_t offset, Bytes data) override;
+        /// Opens the flow in the sink (continuing its file if it was closed).
+        void open();
         std::size_t read_back(std::uint64_t offset, std::span<std::uint8_t> out) override;
     };
 

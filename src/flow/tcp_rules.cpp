@@ -26,15 +26,17 @@ void FlowTable::Impl::Flow::deliver(std::uint64_t offset, Bytes data) {
         data = data.first(keep);
     }
     if (data.empty()) return;
-    if (!opened) {
-        // Reopened after it was closed (late data): it continues the file written before.
-        if (closed && !info.path.empty()) info.resumed = true;
-        table->sink->on_open(info, now);
-        opened = true;
-        closed = false;
-    }
+    if (!opened) open();
     table->sink->on_data(info, offset, data, now);
     sum.size = std::max(sum.size, offset + data.size());
+}
+
+void FlowTable::Impl::Flow::open() {
+    // Reopened after it was closed (late data): it continues the file written before.
+    if (closed && !info.path.empty()) info.resumed = true;
+    table->sink->on_open(info, now);
+    opened = true;
+    closed = false;
 }
 
 std::size_t FlowTable::Impl::Flow::read_back(std::uint64_t offset, std::span<std::uint8_t> out) {
@@ -282,6 +284,8 @@ void FlowTable::Impl::store(Flow& f, std::uint64_t dstart, Bytes data) {
 void FlowTable::Impl::shift(Flow& f, std::uint64_t n, Bytes front) {
     const auto k = std::min<std::uint64_t>(n, front.size());
     const std::uint64_t limit = config.max_bytes;
+    // A flow closed earlier (idle, memory) has its file moved too: it is reopened, as for late data.
+    if (!f.opened && f.sum.size) f.open();
     if (f.opened && f.sum.size && (n >= limit || f.sum.size > limit - n)) {
         shift_under_cap(f, n, k);
     } else {
