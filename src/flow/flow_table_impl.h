@@ -149,7 +149,7 @@ struct FlowTable::Impl {
                     std::uint32_t cap_len);
     Flow* select_flow(Connection& c, int d, const DecodedPacket& p, Timestamp ts);
     Flow& flow_for_syn(Connection& c, int d, Flow* f, const DecodedPacket& p, Timestamp ts);
-    void note_syn(Flow& f, const DecodedPacket& p);
+    void note_syn(Flow& f, const DecodedPacket& p, Timestamp ts);
     bool rst_accepted(Connection& c, int d, Flow& f, const DecodedPacket& p, std::uint64_t s);
     // Steps of on_segment (inline: they run per packet; defined in tcp_rules.cpp, used only there).
     inline Flow& check_jump(Connection& c, int d, Flow& f, const DecodedPacket& p, Timestamp ts, Segment& s);

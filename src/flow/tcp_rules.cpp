@@ -104,7 +104,7 @@ FlowTable::Impl::Flow* FlowTable::Impl::select_flow(Connection& c, int d, const 
     } else {
         f = &flow_for_syn(c, d, f, p, ts);
     }
-    if (!f->tcp.syn_isn) note_syn(*f, p);
+    if (!f->tcp.syn_isn) note_syn(*f, p, ts);
     return f;
 }
 
@@ -129,10 +129,13 @@ FlowTable::Impl::Flow& FlowTable::Impl::flow_for_syn(Connection& c, int d, Flow*
 }
 
 /// The first SYN of flow `f`: its ISN fixes offset 0 (data seen before moves behind it).
-void FlowTable::Impl::note_syn(Flow& f, const DecodedPacket& p) {
+void FlowTable::Impl::note_syn(Flow& f, const DecodedPacket& p, Timestamp ts) {
     f.tcp.syn_isn = p.tcp.seq;
     const std::uint64_t new_base = f.seq.unwrap(p.tcp.seq) + 1;
-    if (f.tcp.base && new_base < *f.tcp.base) shift(f, *f.tcp.base - new_base, {});
+    if (f.tcp.base && new_base < *f.tcp.base) {
+        f.now = ts;
+        shift(f, *f.tcp.base - new_base, {});
+    }
     f.tcp.base = new_base;
     if (p.tcp.window_scale >= 0) f.tcp.wscale = static_cast<std::uint8_t>(p.tcp.window_scale);
     if (!(p.tcp.flags & ack)) f.info.client_to_server = true;
