@@ -356,3 +356,82 @@ TEST_F(E2E, GenflowsCaptureIsByteExact) {
 
 }  // namespace
 }  // namespace tcpflow::test
+
+namespace tcpflow::test {
+namespace {
+
+// Reassembly bugs of issue "Every file tells the truth", at ISNs 0, 1, 0xFFFFFFFF and 0xFFFFFFF6.
+struct E2EIsn : E2E, ::testing::WithParamInterface<std::uint32_t> {
+    /// Writes t's capture with every packet from the `from`-th on `gap_s` seconds later.
+    void write_with_gap(const Talk& t, std::size_t from, std::int64_t gap_s) const {
+        std::vector<Record> recs = t.cap.records();
+        for (std::size_t i = from; i < recs.size(); ++i) recs[i].sec += gap_s;
+        write_pcap(pcap(), 1, recs);
+    }
+};
+
+// A connection closes with FIN/FIN/ACK; 10 s later a SYN with the same ISN (and the same
+// addresses and ports) starts a second one. It gets c1 files; the first files stay as they were
+// and nothing is counted as retransmitted or conflicting.
+TEST_P(E2EIsn, SameIsnAfterAFullCloseIsANewConnection) {
+    for (const std::string overlap : {"first", "last"}) {
+        SCOPED_TRACE(overlap);
+        Talk t;
+        t.cisn = GetParam();
+        t.sisn = GetParam() ^ 0x5555u;
+        t.handshake();
+        t.c(0, "first request\n");
+        t.s(0, "first reply\n");
+        t.c(14, "", FIN | ACK);
+        t.s(12, "", FIN | ACK);
+        t.c(15, "", ACK);
+        const std::size_t second = t.cap.records().size();
+        t.handshake();
+        t.c(0, "SECOND REQUEST, longer\n");
+        t.s(0, "SECOND reply\n");
+        t.c(23, "", FIN | ACK);
+        t.s(13, "", FIN | ACK);
+        write_with_gap(t, second, 10);
+        fs::remove_all(out());
+        const auto r = run_tcpflow({"-r", pcap(), "-o", out(), "--overlap=" + overlap});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto f = files();
+        EXPECT_EQ(f.size(), 4u);
+        EXPECT_EQ(f.at(kC), "first request\n");
+        EXPECT_EQ(f.at(kS), "first reply\n");
+        EXPECT_EQ(f.at(kC + "c1"), "SECOND REQUEST, longer\n");
+        EXPECT_EQ(f.at(kS + "c1"), "SECOND reply\n");
+        const std::string report = read_file(out() + "/report.xml");
+        EXPECT_EQ(report.find("retransmitted_bytes"), std::string::npos) << report;
+        EXPECT_EQ(report.find("conflicting_bytes"), std::string::npos) << report;
+    }
+}
+
+// -b N with a mid-stream flow whose earlier data arrives later (the shape of
+// tcpflow-test1-out-of-order.pcapng): the file holds the first N bytes of the stream, nothing
+// beyond, no zeros that are not a hole; what lies beyond N is dropped and counted.
+TEST_P(E2EIsn, MaxBytesHoldsWhenAMidStreamFlowIsShifted) {
+    Talk t;
+    t.cisn = GetParam();
+    t.c(1418, std::string(65, 'L'));
+    t.c(0, std::string(1396, 'E'));
+    ASSERT_EQ(run(t, {"-b", "100"}).exit_code, 0);
+    EXPECT_EQ(files().at(kC), std::string(100, 'E'));
+    const std::string report = read_file(out() + "/report.xml");
+    EXPECT_NE(report.find("dropped_bytes='1361'"), std::string::npos) << report;
+}
+
+TEST_P(E2EIsn, MaxBytesCutsWhatAShiftMovesPastIt) {
+    Talk t;
+    t.cisn = GetParam();
+    t.c(4, "EFGHIJKLMN");
+    t.c(0, "ABCD");
+    ASSERT_EQ(run(t, {"-b", "10"}).exit_code, 0);
+    EXPECT_EQ(files().at(kC), "ABCDEFGHIJ");
+}
+
+INSTANTIATE_TEST_SUITE_P(Isn, E2EIsn, ::testing::Values(0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u),
+                         [](const auto& p) { return "isn_" + std::to_string(p.param); });
+
+}  // namespace
+}  // namespace tcpflow::test

@@ -276,8 +276,8 @@ INSTANTIATE_TEST_SUITE_P(Table, OverlapAtIsn,
 INSTANTIATE_TEST_SUITE_P(Isn, FlowTableIsn, ::testing::Values(0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u),
                          [](const auto& p) { return "isn_" + std::to_string(p.param); });
 
-TEST(FlowTable, NewSynWithNewIsnStartsNewConnectionEvenWhenOpen) {
-    Conn a{1000, 5000};
+TEST_P(FlowTableIsn, NewSynWithNewIsnStartsNewConnectionEvenWhenOpen) {
+    Conn a{GetParam(), GetParam() ^ 0x5555u};
     a.handshake();
     a.c(0, "conn1\n");
     a.s(0, "srv1\n");
@@ -296,8 +296,8 @@ TEST(FlowTable, NewSynWithNewIsnStartsNewConnectionEvenWhenOpen) {
     EXPECT_EQ(k.sink().file(kS + "c1"), "srv2\n");
 }
 
-TEST(FlowTable, RetransmittedSynIsNotANewConnection) {
-    Conn k{1000};
+TEST_P(FlowTableIsn, RetransmittedSynIsNotANewConnection) {
+    Conn k{GetParam()};
     k.handshake();
     k.send(k.seg(true, 0, syn, ""));
     k.c(0, "hello");
@@ -306,10 +306,10 @@ TEST(FlowTable, RetransmittedSynIsNotANewConnection) {
     EXPECT_EQ(k.sink().files().size(), 1u);
 }
 
-TEST(FlowTable, IdleTimeoutClosesAndLaterDataContinuesTheFile) {
+TEST_P(FlowTableIsn, IdleTimeoutClosesAndLaterDataContinuesTheFile) {
     FlowTableConfig cfg;
     cfg.idle_timeout_ns = 10 * kNsPerSec;
-    Conn k{1000, 5000, cfg};
+    Conn k{GetParam(), GetParam() ^ 0x5555u, cfg};
     k.handshake();
     k.c(0, "hello ");
     k.clock().ns += 60 * kNsPerSec;
@@ -323,7 +323,7 @@ TEST(FlowTable, IdleTimeoutClosesAndLaterDataContinuesTheFile) {
     EXPECT_EQ(k.sink().file(kC), "hello world");
 }
 
-TEST(FlowTable, MemoryLimitGivesUpOldestHole) {
+TEST_P(FlowTableIsn, MemoryLimitGivesUpOldestHole) {
     FlowTableConfig cfg;
     MemorySink sink;
     Stats stats;
@@ -339,10 +339,10 @@ TEST(FlowTable, MemoryLimitGivesUpOldestHole) {
     p.tcp.flags = ack;
     p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(chunk.data()), chunk.size()};
     p.claimed_len = 1000;
-    p.tcp.seq = 100;
+    p.tcp.seq = GetParam() + 100;
     table.on_packet(p, t, 1054, 1054);
     for (std::uint32_t i = 2; i < 500; ++i) {   // a hole at [1000, 2000) that never fills
-        p.tcp.seq = 100 + i * 1000;
+        p.tcp.seq = GetParam() + 100 + i * 1000;
         table.on_packet(p, t, 1054, 1054);
         if (budget.over()) table.relieve_memory();
         EXPECT_LE(budget.used(), 64u * 1024 + 4096);
@@ -417,10 +417,10 @@ TEST(FlowTableBudget, DestroyingTheTableReleasesEverythingItCharged) {
 // Found by fuzz_reassembler / fuzz_pipeline (use after free): a flow resumed after an idle
 // timeout starts closed; out-of-order bytes buffered for it were neither delivered nor unlinked
 // from the buffered-data list when the connection was closed again.
-TEST(FlowTableResume, OutOfOrderDataAfterResumeIsWrittenAtClose) {
+TEST_P(FlowTableIsn, OutOfOrderDataAfterResumeIsWrittenAtClose) {
     FlowTableConfig cfg;
     cfg.idle_timeout_ns = kNsPerSec;
-    Conn k{1000, 5000, cfg};
+    Conn k{GetParam(), GetParam() ^ 0x5555u, cfg};
     k.handshake();
     k.c(0, "abc");
     k.clock().ns += 10 * kNsPerSec;
@@ -436,10 +436,10 @@ TEST(FlowTableResume, OutOfOrderDataAfterResumeIsWrittenAtClose) {
 namespace tcpflow {
 namespace {
 
-TEST(FlowTable, PlacingDataInFrontIsBoundedPerFlow) {
+TEST_P(FlowTableIsn, PlacingDataInFrontIsBoundedPerFlow) {
     // A mid-stream flow whose segments all arrive in reverse order: each one would rewrite the
     // whole file in front of it. Past the per-flow bound, earlier data is dropped and counted.
-    Conn k{5000};
+    Conn k{GetParam()};
     const std::string seg(64 * 1024, 'z');
     const std::uint32_t n = 400;
     for (std::uint32_t i = n; i-- > 0;) k.c(i * 65536u, seg);
@@ -464,16 +464,18 @@ using namespace std::string_literals;
 // max_saved_flows, oldest forgotten first, either direction found, budget given back.
 class Resume {
 public:
-    explicit Resume(std::size_t max_saved) : table_{config(max_saved), sink_, budget_, stats_} {}
+    explicit Resume(std::size_t max_saved, std::uint32_t isn = 0)
+        : table_{config(max_saved), sink_, budget_, stats_}, isn_{isn} {}
 
-    /// `data` from 10.0.0.1:port to 10.0.0.2:80 (or back when !from_client) at sequence `seq`.
+    /// `data` from 10.0.0.1:port to 10.0.0.2:80 (or back when !from_client) at sequence
+    /// `isn + seq`.
     void send(std::uint16_t port, bool from_client, std::uint32_t seq, const std::string& data) {
         DecodedPacket p;
         p.src = ip(from_client ? "10.0.0.1" : "10.0.0.2");
         p.dst = ip(from_client ? "10.0.0.2" : "10.0.0.1");
         p.sport = from_client ? port : 80;
         p.dport = from_client ? 80 : port;
-        p.tcp.seq = seq;
+        p.tcp.seq = isn_ + seq;
         p.tcp.flags = psh | ack;
         p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(data.data()), data.size()};
         p.claimed_len = static_cast<std::uint32_t>(data.size());
@@ -504,10 +506,14 @@ private:
     MemoryBudget budget_{256 << 20};
     FlowTable table_;
     Timestamp now_{1'600'000'000LL * kNsPerSec};
+    std::uint32_t isn_;
 };
 
-TEST(FlowTableResume, TheMostRecentlyClosedFlowsAreRememberedUpToTheCap) {
-    Resume r{300};
+// Sequence numbers from 0, 1, 0xFFFFFFFF and 0xFFFFFFF6 on (the last two wrap at once).
+class FlowTableResumeIsn : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(FlowTableResumeIsn, TheMostRecentlyClosedFlowsAreRememberedUpToTheCap) {
+    Resume r{300, GetParam()};
     for (std::uint16_t port = 1; port <= 1000; ++port) r.send(port, true, 7, "a");
     r.idle();   // closed in order of activity: ports 701..1000 are the ones remembered
     for (std::uint16_t port = 1; port <= 1000; ++port) r.send(port, true, 8, "b");
@@ -524,8 +530,8 @@ TEST(FlowTableResume, TheMostRecentlyClosedFlowsAreRememberedUpToTheCap) {
     }
 }
 
-TEST(FlowTableResume, ARestoredFlowRememberedAgainIsTheNewest) {
-    Resume r{3};
+TEST_P(FlowTableResumeIsn, ARestoredFlowRememberedAgainIsTheNewest) {
+    Resume r{3, GetParam()};
     for (std::uint16_t port = 1; port <= 3; ++port) r.send(port, true, 7, "a");
     r.idle();                  // remembered, oldest first: 1 2 3
     r.send(1, true, 8, "b");   // restores 1
@@ -542,8 +548,8 @@ TEST(FlowTableResume, ARestoredFlowRememberedAgainIsTheNewest) {
     EXPECT_EQ(files.at(Resume::client(4)), "a\0c"s);
 }
 
-TEST(FlowTableResume, EitherRememberedDirectionBringsTheConnectionBackWithoutStartingNewOnes) {
-    Resume r{8192};
+TEST_P(FlowTableResumeIsn, EitherRememberedDirectionBringsTheConnectionBackWithoutStartingNewOnes) {
+    Resume r{8192, GetParam()};
     r.send(1, true, 7, "request");     // only the client's direction has data
     r.send(2, false, 7, "response");   // only the server's
     r.idle();
@@ -559,8 +565,8 @@ TEST(FlowTableResume, EitherRememberedDirectionBringsTheConnectionBackWithoutSta
     EXPECT_EQ(r.stats().get(Counter::packets_ignored_resume), 1u);
 }
 
-TEST(FlowTableResume, NoFlowIsRememberedWhenTheCapIsZero) {
-    Resume r{0};
+TEST_P(FlowTableResumeIsn, NoFlowIsRememberedWhenTheCapIsZero) {
+    Resume r{0, GetParam()};
     r.send(1, true, 7, "a");
     r.idle();
     EXPECT_EQ(r.budget().used(), 0u) << "nothing remembered, nothing charged";
@@ -570,8 +576,8 @@ TEST(FlowTableResume, NoFlowIsRememberedWhenTheCapIsZero) {
     EXPECT_EQ(r.sink().all().at(Resume::client(1) + "c1"), "b");
 }
 
-TEST(FlowTableResume, RememberedFlowsAreChargedAndForgottenUnderMemoryPressure) {
-    Resume r{100};
+TEST_P(FlowTableResumeIsn, RememberedFlowsAreChargedAndForgottenUnderMemoryPressure) {
+    Resume r{100, GetParam()};
     for (std::uint16_t port = 1; port <= 250; ++port) r.send(port, true, 7, "a");
     r.idle();
     const std::size_t full = r.budget().used();
@@ -590,6 +596,9 @@ TEST(FlowTableResume, RememberedFlowsAreChargedAndForgottenUnderMemoryPressure) 
     for (std::uint16_t port = 151; port <= 200; ++port) EXPECT_EQ(files.at(Resume::client(port) + "c1"), "c") << port;
     for (std::uint16_t port = 201; port <= 250; ++port) EXPECT_EQ(files.at(Resume::client(port)), "abc") << port;
 }
+
+INSTANTIATE_TEST_SUITE_P(Isn, FlowTableResumeIsn, ::testing::Values(0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u),
+                         [](const auto& p) { return "isn_" + std::to_string(p.param); });
 
 TEST(FlowTableResume, DestroyingTheTableReleasesTheRememberedFlows) {
     MemoryBudget budget{1 << 20};
@@ -618,6 +627,160 @@ TEST(FlowTableResume, DestroyingTheTableReleasesTheRememberedFlows) {
     }
     EXPECT_EQ(budget.used(), 0u);
 }
+
+}  // namespace
+}  // namespace tcpflow
+
+namespace tcpflow {
+namespace {
+
+const std::vector<std::uint32_t> kIsns = {0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u};
+
+// SPEC 4: after a direction's FIN, a SYN on it starts a new connection even with the same ISN
+// (a stack that restarts with a fixed ISN and port). Its bytes are never compared with the old
+// connection's: no retransmission, no conflict, and the old file stays as it was.
+class SameIsnAfterClose : public ::testing::TestWithParam<std::tuple<std::uint32_t, OverlapPolicy>> {};
+
+TEST_P(SameIsnAfterClose, ASynAfterAFullCloseStartsANewConnection) {
+    const auto& [isn, policy] = GetParam();
+    FlowTableConfig cfg;
+    cfg.overlap = policy;
+    Conn k{isn, isn ^ 0x5555u, cfg};
+    k.handshake();
+    k.c(0, "first request\n");
+    k.s(0, "first reply\n");
+    k.c(14, "", fin | ack);
+    k.s(12, "", fin | ack);
+    k.c(15, "", ack);
+    k.clock().ns += 10 * kNsPerSec;
+    k.handshake();   // the same ISNs again
+    k.c(0, "SECOND REQUEST, longer\n");
+    k.s(0, "SECOND reply\n");
+    k.c(23, "", fin | ack);
+    k.s(13, "", fin | ack);
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "first request\n");
+    EXPECT_EQ(k.sink().file(kS), "first reply\n");
+    EXPECT_EQ(k.sink().file(kC + "c1"), "SECOND REQUEST, longer\n");
+    EXPECT_EQ(k.sink().file(kS + "c1"), "SECOND reply\n");
+    EXPECT_EQ(k.sink().files().size(), 4u);
+    EXPECT_EQ(k.stats().get(Counter::duplicate_bytes), 0u);
+    EXPECT_EQ(k.stats().get(Counter::conflicting_bytes), 0u);
+    for (const auto& f : k.sink().files()) {
+        EXPECT_EQ(f.last_summary.retransmitted_bytes, 0u) << f.name;
+        EXPECT_EQ(f.last_summary.conflicting_bytes, 0u) << f.name;
+        EXPECT_EQ(f.last_summary.reason, CloseReason::fin) << f.name;
+    }
+}
+
+TEST_P(SameIsnAfterClose, ARetransmittedSynBeforeTheFinIsTheSameConnection) {
+    const auto& [isn, policy] = GetParam();
+    FlowTableConfig cfg;
+    cfg.overlap = policy;
+    Conn k{isn, isn ^ 0x5555u, cfg};
+    k.handshake();
+    k.c(0, "abc");
+    k.handshake();   // retransmitted SYN and SYN-ACK: no FIN yet
+    k.c(3, "def");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "abcdef");
+    EXPECT_EQ(k.sink().files().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Isn, SameIsnAfterClose,
+                         ::testing::Combine(::testing::ValuesIn(kIsns), ::testing::Values(OverlapPolicy::first, OverlapPolicy::last)),
+                         [](const auto& tp) {
+                             return "isn_" + std::to_string(std::get<0>(tp.param)) +
+                                    (std::get<1>(tp.param) == OverlapPolicy::first ? "_first" : "_last");
+                         });
+
+// -b N: a file holds at most the first N bytes of the stream, whatever order they arrived in.
+// A mid-stream flow whose earlier data arrives later is shifted: the cap applies to the offsets
+// after the shift, and what lands beyond N is dropped (and counted), never written.
+class BytesCapShift : public ::testing::TestWithParam<std::uint32_t> {
+protected:
+    static FlowTableConfig cap(std::uint64_t n) {
+        FlowTableConfig c;
+        c.max_bytes = n;
+        return c;
+    }
+    static const FlowSummary& summary(Conn& k) { return k.sink().files().at(0).last_summary; }
+};
+
+TEST_P(BytesCapShift, EarlierDataLongerThanTheCapReplacesTheFile) {
+    // The shape of tcpflow-test1-out-of-order.pcapng: 65 bytes, then the 1,396 before them
+    // (22 missing in between).
+    Conn k{GetParam(), 0x12345678, cap(100)};
+    const std::string late(65, 'L'), early(1396, 'E');
+    k.c(1418, late);
+    k.c(0, early);
+    k.end();
+    ASSERT_EQ(k.sink().files().size(), 1u);
+    EXPECT_EQ(k.sink().file(kC), std::string(100, 'E'));
+    EXPECT_EQ(summary(k).dropped_bytes, 1296u + 65u);
+    EXPECT_EQ(summary(k).stored_bytes - summary(k).dropped_bytes, 100u) << "stored minus dropped is what the file holds";
+    EXPECT_EQ(k.stats().get(Counter::bytes_over_limit), 1296u + 65u);
+}
+
+TEST_P(BytesCapShift, WhatWasWrittenMovesAndIsCutAtTheCap) {
+    Conn k{GetParam(), 0x12345678, cap(10)};
+    k.c(4, "EFGHIJKLMN");
+    k.c(0, "ABCD");
+    k.c(14, "OPQ");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "ABCDEFGHIJ");
+    EXPECT_EQ(summary(k).dropped_bytes, 4u + 3u);
+}
+
+TEST_P(BytesCapShift, AHoleInFrontStaysAHoleUpToTheCap) {
+    Conn k{GetParam(), 0x12345678, cap(10)};
+    k.c(6, "GHIJKLMN");
+    k.c(0, "AB");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), std::string("AB\0\0\0\0GHIJ", 10));
+    EXPECT_EQ(summary(k).dropped_bytes, 4u);
+}
+
+TEST_P(BytesCapShift, EarlierDataFarBeforeLeavesOnlyItsOwnBytes) {
+    Conn k{GetParam(), 0x12345678, cap(10)};
+    k.c(20, "0123456789");
+    k.c(0, "ab");
+    k.end();
+    const std::string f = k.sink().file(kC);
+    ASSERT_LE(f.size(), 10u);
+    ASSERT_GE(f.size(), 2u);
+    EXPECT_EQ(f.substr(0, 2), "ab");
+    EXPECT_EQ(f.find_first_not_of('\0', 2), std::string::npos) << "the rest is the hole [2, 20), read as zeros";
+    EXPECT_EQ(summary(k).dropped_bytes, 10u);
+}
+
+TEST_P(BytesCapShift, AShiftThatStaysUnderTheCapIsUnchanged) {
+    Conn k{GetParam(), 0x12345678, cap(100)};
+    k.c(6, "SECOND");
+    k.c(0, "FIRST.");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), "FIRST.SECOND");
+    EXPECT_EQ(summary(k).dropped_bytes, 0u);
+    EXPECT_EQ(summary(k).stored_bytes, 12u);
+}
+
+// A mid-stream flow closed for idleness, whose earlier data arrives later: the file written
+// before moves behind it (the earlier data used to overwrite it).
+TEST_P(FlowTableIsn, DataInFrontOfAClosedFlowMovesItsFile) {
+    FlowTableConfig cfg;
+    cfg.idle_timeout_ns = kNsPerSec;
+    Conn k{GetParam(), 0x12345678, cfg};
+    k.c(6, "SECOND");
+    k.clock().ns += 10 * kNsPerSec;
+    k.table().expire(k.clock());
+    k.c(0, "FIRST.");
+    k.end();
+    EXPECT_EQ(k.sink().files().size(), 1u);
+    EXPECT_EQ(k.sink().file(kC), "FIRST.SECOND");
+}
+
+INSTANTIATE_TEST_SUITE_P(Isn, BytesCapShift, ::testing::ValuesIn(kIsns),
+                         [](const auto& p) { return "isn_" + std::to_string(p.param); });
 
 }  // namespace
 }  // namespace tcpflow
