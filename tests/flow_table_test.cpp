@@ -784,3 +784,48 @@ INSTANTIATE_TEST_SUITE_P(Isn, BytesCapShift, ::testing::ValuesIn(kIsns),
 
 }  // namespace
 }  // namespace tcpflow
+
+namespace tcpflow {
+namespace {
+
+// Live capture: a hole not filled within the hole timeout is given up, so the data behind it is
+// written at its offset while the capture goes on; a late filler still lands at its offset.
+TEST_P(FlowTableIsn, HoleGivenUpAfterTheHoleTimeoutAndLateFillerLands) {
+    FlowTableConfig cfg;
+    cfg.hole_timeout_ns = kNsPerSec;
+    Conn k{GetParam(), GetParam() ^ 0x5555u, cfg};
+    k.handshake();
+    k.c(0, "abc");
+    k.c(6, "ghi");   // bytes 3..5 missing
+    k.c(12, "mno");  // behind a second hole, 9..11
+    EXPECT_EQ(k.sink().file(kC), "abc");
+    k.clock().ns += kNsPerSec / 2;
+    k.table().expire(k.clock());
+    EXPECT_EQ(k.sink().file(kC), "abc") << "within the bound: still waiting";
+    k.clock().ns += kNsPerSec;
+    k.table().expire(k.clock());
+    EXPECT_EQ(k.sink().file(kC), std::string("abc\0\0\0ghi", 9)) << "first hole given up";
+    EXPECT_EQ(k.stats().get(Counter::holes_given_up), 1u);
+    k.clock().ns += 2 * kNsPerSec;
+    k.table().expire(k.clock());
+    EXPECT_EQ(k.sink().file(kC), std::string("abc\0\0\0ghi\0\0\0mno", 15)) << "then the second";
+    k.c(3, "def");
+    k.c(9, "jkl");
+    EXPECT_EQ(k.sink().file(kC), "abcdefghijklmno");
+    k.end();
+}
+
+TEST_P(FlowTableIsn, WithoutAHoleTimeoutHolesWaitForMemoryOrTheEnd) {
+    Conn k{GetParam(), GetParam() ^ 0x5555u};
+    k.handshake();
+    k.c(0, "abc");
+    k.c(6, "ghi");
+    k.clock().ns += 100 * kNsPerSec;
+    k.table().expire(k.clock());
+    EXPECT_EQ(k.sink().file(kC), "abc");
+    k.end();
+    EXPECT_EQ(k.sink().file(kC), std::string("abc\0\0\0ghi", 9));
+}
+
+}  // namespace
+}  // namespace tcpflow

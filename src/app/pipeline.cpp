@@ -216,6 +216,10 @@ std::optional<ExitStatus> Run::make_sinks() {
     tc.max_bytes = opt.max_bytes;
     if (opt.tcp_timeout > 0) tc.idle_timeout_ns = opt.tcp_timeout * kNsPerSec;
     tc.tdelta_ns = static_cast<std::int64_t>(opt.tdelta * 1e9);
+    // Live capture gives a hole up after 2 s by default (tail -f and -c see the data behind it);
+    // files wait for the hole to fill, the memory limit or the end.
+    const double hole_s = opt.hole_timeout >= 0 ? opt.hole_timeout : (opt.live ? 2.0 : 0.0);
+    tc.hole_timeout_ns = static_cast<std::int64_t>(hole_s * 1e9);
     table = std::make_unique<FlowTable>(tc, *sink, budget, stats);
     if (plan.sink == SinkKind::workers) make_pool(file_config());
     return std::nullopt;

@@ -158,11 +158,25 @@ void FlowTable::Impl::maybe_retire(Connection& c) {
 }
 
 void FlowTable::Impl::expire(Timestamp now) {
-    if (config.idle_timeout_ns <= 0) return;
     now.ns += config.tdelta_ns;
+    if (config.hole_timeout_ns > 0) give_up_old_holes(now);
+    if (config.idle_timeout_ns <= 0) return;
     while (lru.front() && lru.front()->last.ns + config.idle_timeout_ns < now.ns) {
         stats->add(Counter::flows_timed_out);
         retire(*lru.front(), CloseReason::timeout);
+    }
+}
+
+/// Live capture: a hole that has not filled within the bound is given up, so the data behind it
+/// is written (tail -f and -c see it); a late filler still lands at its offset. The flow with the
+/// oldest hole is first in the buffered list.
+void FlowTable::Impl::give_up_old_holes(Timestamp now) {
+    while (!buffered.empty() && buffered.front()->buffered_since.ns + config.hole_timeout_ns < now.ns) {
+        Flow& f = *buffered.front();
+        if (f.reasm.give_up_first_hole(f)) stats->add(Counter::holes_given_up);
+        buffered.unlink(f);
+        f.now = now;
+        buf_update(f);   // still holding data behind another hole: its clock starts now
     }
 }
 

@@ -55,6 +55,7 @@ struct FlowTable::Impl {
         bool placeholder = false;
         std::uint64_t shift_copied = 0;   // bytes moved by placing data in front (bounded)
         ListHook<Flow> buffered;       // in Impl::buffered while the reassembler holds data
+        Timestamp buffered_since;      // when its oldest unfilled hole was (about) first seen
 
         /// Bytes at stream offset `offset`, cut at -b, to the sink (opened on the first byte).
         void deliver(std::uint64_t offset, Bytes data) override;
@@ -128,6 +129,7 @@ struct FlowTable::Impl {
     void retire(Connection& c, CloseReason why);
     void maybe_retire(Connection& c);
     void expire(Timestamp now);
+    void give_up_old_holes(Timestamp now);
     void relieve_memory();
     void close_all(CloseReason why);
 
@@ -136,6 +138,7 @@ struct FlowTable::Impl {
         const bool want = f.reasm.has_buffered();
         if (want == buffered.contains(f)) return;
         if (want) {
+            f.buffered_since = f.now;
             buffered.push_back(f);
         } else {
             buffered.unlink(f);

@@ -64,6 +64,7 @@ struct Options {
     // -S settings
     double tdelta = 0;                        ///< seconds added to packet times
     std::int64_t tcp_timeout = 0;             ///< seconds; 0 = the built-in default
+    double hole_timeout = -1;                 ///< --hole-timeout seconds; < 0 = 2 s live, never for files
     std::string tcp_cmd;
     int tcp_alert_fd = -1;
     int packet_buffer_timeout_ms = 10;

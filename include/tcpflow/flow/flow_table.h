@@ -27,6 +27,9 @@ struct FlowTableConfig {
     std::uint64_t max_seek = 16ull * 1024 * 1024;          ///< -m: larger jumps start a new file
     std::uint64_t max_bytes = ~std::uint64_t{0};           ///< -b: bytes stored per direction
     std::int64_t idle_timeout_ns = 600LL * kNsPerSec;      ///< packet time; 0 = never
+    /// A hole still open this long after data behind it arrived is given up (the data behind it is
+    /// written; a late filler still lands at its offset). 0 = never (files: memory decides).
+    std::int64_t hole_timeout_ns = 0;
     std::size_t max_saved_flows = 8192;                    ///< closed flows remembered for resuming
     std::int64_t tdelta_ns = 0;                            ///< -S tdelta, added to packet times
 };
@@ -47,7 +50,8 @@ public:
 
     /// One decoded segment captured at `ts`; `wire_len`/`cap_len` are its frame's sizes.
     void on_packet(const DecodedPacket& pkt, Timestamp ts, std::uint32_t wire_len, std::uint32_t cap_len);
-    /// Closes connections idle for longer than the idle timeout at packet time `now`.
+    /// Gives up holes older than the hole timeout, and closes connections idle for longer than the
+    /// idle timeout, at packet time `now`.
     void expire(Timestamp now);
     /// Gives up buffered holes, then closes idle connections, until the budget is under its limit.
     void relieve_memory();
