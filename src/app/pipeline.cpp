@@ -364,7 +364,9 @@ void Run::write_report() {
     if (capture_stats.valid)
         totals.pcap = PcapDropStats{capture_stats.received, capture_stats.dropped, capture_stats.if_dropped};
     report->finish(totals);
-    if (report->failed()) diag.error("cannot write the report");
+    if (report->failed()) diag.error("cannot write the report " + report->path());
+    else if (report->removed())
+        diag.error(report->path() + " was removed during the run: the report written into it is lost");
 }
 
 ExitStatus Run::execute() {

@@ -278,6 +278,11 @@ std::unique_ptr<ReportWriter> ReportWriter::open(const std::string& path, Report
     }
     auto w = std::unique_ptr<ReportWriter>(new ReportWriter(std::move(file), std::move(info), std::move(buffer)));
     w->path_ = std::move(chosen);
+    struct stat st{};
+    if (::stat(w->path_.c_str(), &st) == 0) {
+        w->dev_ = st.st_dev;
+        w->ino_ = st.st_ino;
+    }
     return w;
 }
 
@@ -290,6 +295,12 @@ ReportWriter::~ReportWriter() {
 }
 
 bool ReportWriter::failed() const { return out_.fail(); }
+
+bool ReportWriter::removed() const {
+    if (path_.empty() || ino_ == 0) return false;
+    struct stat st{};
+    return ::stat(path_.c_str(), &st) != 0 || st.st_dev != dev_ || st.st_ino != ino_;
+}
 
 void ReportWriter::write_header() {
     std::string s;

@@ -102,6 +102,8 @@ public:
     void finish() { finish(ReportTotals{}); }
 
     [[nodiscard]] bool finished() const noexcept { return finished_; }
+    /// True when the file written is no longer at path() (removed or replaced during the run).
+    [[nodiscard]] bool removed() const;
     /// The file written (after open(): the free name it took).
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
     /// True when a write failed (disk full, closed file).
@@ -126,6 +128,7 @@ private:
     std::chrono::steady_clock::time_point started_;
     bool finished_ = false;
     std::string path_;
+    unsigned long dev_ = 0, ino_ = 0;   ///< of the file opened, to notice its removal
     std::string line_;   // reused for each <fileobject>
 };
 
