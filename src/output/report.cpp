@@ -278,15 +278,14 @@ std::unique_ptr<ReportWriter> ReportWriter::open(const std::string& path, Report
     }
     auto w = std::unique_ptr<ReportWriter>(new ReportWriter(std::move(file), std::move(info), std::move(buffer)));
     w->path_ = std::move(chosen);
-    struct stat st{};
-    if (::stat(w->path_.c_str(), &st) == 0) {
-        w->dev_ = st.st_dev;
-        w->ino_ = st.st_ino;
-    }
+    // A descriptor of our own on the file tells at the end whether it was removed meanwhile
+    // (its link count is then 0), also after a chroot, where the path no longer leads to it.
+    w->watch_fd_ = ::open(w->path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     return w;
 }
 
 ReportWriter::~ReportWriter() {
+    if (watch_fd_ >= 0) ::close(watch_fd_);
     try {
         finish();
     } catch (...) {
@@ -297,9 +296,8 @@ ReportWriter::~ReportWriter() {
 bool ReportWriter::failed() const { return out_.fail(); }
 
 bool ReportWriter::removed() const {
-    if (path_.empty() || ino_ == 0) return false;
     struct stat st{};
-    return ::stat(path_.c_str(), &st) != 0 || st.st_dev != dev_ || st.st_ino != ino_;
+    return watch_fd_ >= 0 && ::fstat(watch_fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0;
 }
 
 void ReportWriter::write_header() {

@@ -102,7 +102,7 @@ public:
     void finish() { finish(ReportTotals{}); }
 
     [[nodiscard]] bool finished() const noexcept { return finished_; }
-    /// True when the file written is no longer at path() (removed or replaced during the run).
+    /// True when the file written was removed during the run (no name leads to it any more).
     [[nodiscard]] bool removed() const;
     /// The file written (after open(): the free name it took).
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
@@ -128,7 +128,7 @@ private:
     std::chrono::steady_clock::time_point started_;
     bool finished_ = false;
     std::string path_;
-    unsigned long dev_ = 0, ino_ = 0;   ///< of the file opened, to notice its removal
+    int watch_fd_ = -1;   ///< the file opened, to notice its removal
     std::string line_;   // reused for each <fileobject>
 };
 
