@@ -5,9 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "support/packet_builder.h"
 #include "support/pcap_writer.h"
@@ -134,6 +137,102 @@ TEST(RunE2e, ASecondRunKeepsTheFirstReport) {
     const std::string second = read_file(tmp / "o/reportc1.xml");
     EXPECT_NE(second.find("010.000.000.001.02000-010.000.000.002.00080c1"), std::string::npos);
     EXPECT_EQ(second.find("00080</filename>"), std::string::npos) << "lists only its own files";
+}
+
+// Bug: `-U ""` skipped dropping privileges and ran (exit 0, files owned by root); 1.6.1 stopped.
+// An empty value is a usage error: nothing runs, nothing is written.
+TEST(RunE2e, AnEmptyUserIsAUsageErrorAndNothingRuns) {
+    TempDir tmp;
+    const std::string cap = write_capture(tmp / "c.pcap", 1, 1);
+    for (const std::vector<std::string>& how : {std::vector<std::string>{"-U", ""}, {"--user="}, {"-b", ""}}) {
+        std::vector<std::string> args{"-r", cap, "-o", tmp / "out"};
+        args.insert(args.end(), how.begin(), how.end());
+        const auto r = run_tcpflow(args);
+        EXPECT_EQ(r.exit_code, 2) << how.front() << ": " << r.err;
+        const std::string typed = how.front() == "--user=" ? "--user" : how.front();
+        const std::string arg = typed == "-b" ? "N" : "USER";
+        EXPECT_EQ(r.err, "tcpflow: " + typed + ": empty value (expected " + arg +
+                             ")\nTry 'tcpflow --help' for more information.\n");
+        EXPECT_FALSE(fs::exists(tmp / "out")) << how.front();
+    }
+}
+
+// Bug: a bad BPF expression exited 2 without the hint every other usage error has.
+TEST(RunE2e, ABadFilterIsAUsageErrorWithTheHint) {
+    TempDir tmp;
+    const std::string cap = write_capture(tmp / "c.pcap", 1, 1);
+    const auto r = run_tcpflow({"-r", cap, "-o", tmp / "out", "nonsense", "((("});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.rfind("tcpflow: bad filter expression 'nonsense (((': ", 0), 0u) << r.err;
+    const std::string hint = "\nTry 'tcpflow --help' for more information.\n";
+    ASSERT_GT(r.err.size(), hint.size());
+    EXPECT_EQ(r.err.substr(r.err.size() - hint.size()), hint) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
+    EXPECT_FALSE(fs::exists(tmp / "out"));
+}
+
+// Bug: "unsupported link type 169 (169)" repeated the number; libpcap's name says what it is.
+TEST(RunE2e, AnUnsupportedLinkTypeIsNamedWhenLibpcapKnowsIt) {
+    TempDir tmp;
+    write_pcap(tmp / "gprs.pcap", 169, {});   // LINKTYPE_GPRS_LLC
+    auto r = run_tcpflow({"-r", tmp / "gprs.pcap", "-o", tmp / "out"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "tcpflow: " + (tmp / "gprs.pcap") + ": unsupported link type 169 (GPRS_LLC: GPRS LLC)\n");
+    write_pcap(tmp / "user0.pcap", 147, {});   // LINKTYPE_USER0: libpcap has no name for it
+    r = run_tcpflow({"-r", tmp / "user0.pcap", "-o", tmp / "out"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "tcpflow: " + (tmp / "user0.pcap") + ": unsupported link type 147\n");
+}
+
+/// A little-endian pcapng: SHB, an Ethernet IDB (0), `frames` as EPBs on it, then a raw-IP IDB (1),
+/// which libpcap refuses to read on from, and a frame on it.
+void write_pcapng_two_link_types(const std::string& path, const std::vector<Frame>& frames) {
+    std::string s;
+    auto u16 = [&](std::uint16_t v) { s.append(reinterpret_cast<const char*>(&v), 2); };
+    auto u32 = [&](std::uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); };
+    for (const std::uint32_t w : {0x0a0d0d0au, 28u, 0x1a2b3c4du}) u32(w);
+    u16(1);
+    u16(0);
+    for (const std::uint32_t w : {0xffffffffu, 0xffffffffu, 28u}) u32(w);
+    auto idb = [&](std::uint16_t linktype) {
+        u32(1);
+        u32(20);
+        u16(linktype);
+        u16(0);
+        u32(262144);
+        u32(20);
+    };
+    auto epb = [&](std::uint32_t interface, const Frame& f) {
+        const std::uint32_t pad = (4 - f.size() % 4) % 4;
+        const auto total = static_cast<std::uint32_t>(32 + f.size() + pad);
+        for (const std::uint32_t w : {6u, total, interface, 0u, 0u, static_cast<std::uint32_t>(f.size()),
+                                      static_cast<std::uint32_t>(f.size())})
+            u32(w);
+        s.append(reinterpret_cast<const char*>(f.data()), f.size());
+        s.append(pad, '\0');
+        u32(total);
+    };
+    idb(1);
+    for (const auto& f : frames) epb(0, f);
+    idb(101);
+    epb(1, ip_tcp(seg(true, 200, PA, "late", 2001)));
+    std::ofstream(path, std::ios::binary) << s;
+}
+
+// Bug: "libpcap cannot read on in a pcapng file" had a stray word.
+TEST(RunE2e, APcapngWhoseInterfacesDifferInLinkTypeIsExplained) {
+    TempDir tmp;
+    write_pcapng_two_link_types(tmp / "mixed.pcapng", {eth_tcp(seg(true, 100, SYN, "", 2000)),
+                                                      eth_tcp(seg(true, 101, PA, "hello", 2000)),
+                                                      eth_tcp(seg(true, 106, FIN | ACK, "", 2000))});
+    const auto r = run_tcpflow({"-r", tmp / "mixed.pcapng", "-o", tmp / "out"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find(" (libpcap cannot read past this point of a pcapng file whose interfaces differ in "
+                         "link type or snapshot length; everything before it was written)\n"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.err.find("read on in"), std::string::npos) << r.err;
+    EXPECT_EQ(read_file(tmp / "out/010.000.000.001.02000-010.000.000.002.00080"), "hello");
 }
 
 }  // namespace

@@ -104,11 +104,13 @@ TEST(Cli, ListFiles) {
 }
 
 TEST(Cli, LiveCapture) {
-    const auto o = ok({"-i", "eth0", "-p", "host", "mail.example.com"});
+    // The filter is compiled while parsing (a bad one is a usage error), and libpcap resolves
+    // host names then: an address keeps this test off the network.
+    const auto o = ok({"-i", "eth0", "-p", "host", "192.0.2.25"});
     EXPECT_TRUE(o.live);
     EXPECT_EQ(o.interface, "eth0");
     EXPECT_FALSE(o.promiscuous);
-    EXPECT_EQ(o.filter, "host mail.example.com");
+    EXPECT_EQ(o.filter, "host 192.0.2.25");
     const auto o2 = ok({"--interface", "lo", "--no-promisc"});
     EXPECT_EQ(o2.interface, "lo");
     EXPECT_FALSE(o2.promiscuous);
@@ -582,4 +584,115 @@ TEST(CliSettings, HelpAndUnknownMessageListTheTable) {
                     unknown.find(" " + std::string(st.name) + ")") != std::string::npos)
             << st.name << " not in: " << unknown;
     }
+}
+
+namespace {
+
+/// The one error line of a usage error, without "tcpflow: " and the hint.
+std::string reason_of(const std::vector<std::string>& words) {
+    std::vector<std::string> args{"tcpflow"};
+    args.insert(args.end(), words.begin(), words.end());
+    const auto r = parse_command_line(args);
+    EXPECT_EQ(r.exit_code, 2) << words.front();
+    EXPECT_EQ(r.action, CliResult::Action::exit) << words.front();
+    const std::string hint = "\nTry 'tcpflow --help' for more information.\n";
+    EXPECT_TRUE(r.err.size() > hint.size() && r.err.compare(r.err.size() - hint.size(), hint.size(), hint) == 0)
+        << r.err;
+    EXPECT_EQ(r.err.rfind("tcpflow: ", 0), 0u) << r.err;
+    const auto nl = r.err.find('\n');
+    return nl == std::string::npos || r.err.size() < 9 ? r.err : r.err.substr(9, nl - 9);
+}
+
+}  // namespace
+
+// Bug: `-U ""` skipped dropping privileges (exit 0, files owned by root); empty values of -b -m
+// -f -j --max-memory -w -i -L -z were ignored too. Every option that takes a value, from the table.
+TEST(CliMessages, AnEmptyValueIsAUsageErrorForEveryOptionThatTakesOne) {
+    for (const auto& spec : option_table()) {
+        if (spec.arg == nullptr) continue;
+        std::vector<std::vector<std::string>> lines;
+        std::vector<std::string> typed;
+        if (spec.shortname != nullptr) {
+            lines.push_back({spec.shortname, ""});
+            typed.emplace_back(spec.shortname);
+        }
+        if (spec.longname != nullptr) {
+            const std::string l = "--" + std::string(spec.longname);
+            lines.push_back({l, ""});
+            lines.push_back({l + "="});
+            lines.push_back({l + "=", "port", "80"});   // not the next word, as getopt_long
+            typed.insert(typed.end(), 3, l);
+        }
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            auto words = lines[i];
+            words.insert(words.begin(), {"-r", "a.pcap", "-U", "u"});   // -z needs -U
+            EXPECT_EQ(reason_of(words), typed[i] + ": empty value (expected " + spec.arg + ")");
+        }
+    }
+    EXPECT_EQ(reason_of({"-cU", ""}), "-U: empty value (expected USER)");
+    EXPECT_EQ(reason_of({"-U", "nobody", "-U", ""}), "-U: empty value (expected USER)");
+}
+
+// Bug: `-r` with no value said `--read: needs a value`.
+TEST(CliMessages, AMissingValueNamesTheOptionAsTyped) {
+    EXPECT_EQ(reason_of({"-r"}), "-r: needs a value");
+    EXPECT_EQ(reason_of({"-cr"}), "-r: needs a value");
+    EXPECT_EQ(reason_of({"--read"}), "--read: needs a value");
+    EXPECT_EQ(reason_of({"--read", "x", "-r"}), "-r: needs a value");
+    EXPECT_EQ(reason_of({"-r", "x", "--read"}), "--read: needs a value");
+    EXPECT_EQ(reason_of({"-b"}), "-b: needs a value");
+    EXPECT_EQ(reason_of({"--max-bytes"}), "--max-bytes: needs a value");
+    EXPECT_EQ(reason_of({"-A"}), "-A: needs a value");
+    EXPECT_EQ(reason_of({"--max-memory"}), "--max-memory: needs a value");
+}
+
+// Bug: `-j 0` said "at least 1 job", `-j -1` "is not a number from 0 to 1024".
+TEST(CliMessages, JobsOutOfRangeIsOneMessageNamingTheRange) {
+    EXPECT_EQ(reason_of({"-j", "0"}), "-j: '0' is too small (the range is 1 to 1024)");
+    EXPECT_EQ(reason_of({"-j", "-1"}), "-j: '-1' is too small (the range is 1 to 1024)");
+    EXPECT_EQ(reason_of({"--jobs=1025"}), "-j: '1025' is too large (the range is 1 to 1024)");
+    EXPECT_EQ(reason_of({"-j", "x"}), "-j: 'x' is not a number");
+    EXPECT_EQ(ok({"-j", "1024"}).jobs, 1024u);
+}
+
+// Bug: `-b 99999999999999999999` said "is not a non-negative number". Every numeric option and
+// setting says "too large".
+TEST(CliMessages, ANumberBeyondTheRangeIsTooLargeForEveryNumericOption) {
+    const std::string huge = "99999999999999999999";
+    int checked = 0;
+    for (const auto& spec : option_table()) {
+        if (spec.arg == nullptr) continue;
+        const std::string_view arg = spec.arg;
+        if (arg != "N" && arg != "SIZE" && arg != "SECONDS") continue;
+        const std::string name = spec.shortname != nullptr ? spec.shortname : "--" + std::string(spec.longname);
+        const std::string reason = reason_of({name, huge});
+        EXPECT_NE(reason.find("'" + huge + "' is too large ("), std::string::npos) << reason;
+        EXPECT_EQ(reason.rfind(name + ": ", 0), 0u) << reason;
+        ++checked;
+    }
+    EXPECT_GE(checked, 7);   // -b -m -f --max-memory --idle-timeout -j -d
+    for (const auto& st : setting_table()) {
+        const std::string_view kind = st.value;
+        if (st.help == nullptr || (kind != "SECONDS" && kind != "FD" && kind != "MS")) continue;
+        const std::string value = std::string_view(st.name) == "tdelta" ? "1e20" : huge;
+        const std::string reason = reason_of({"-S", std::string(st.name) + "=" + value});
+        EXPECT_EQ(reason.rfind("-S " + std::string(st.name) + ": '" + value + "' is too large (", 0), 0u) << reason;
+    }
+    EXPECT_EQ(reason_of({"-b", huge}), "-b: '" + huge + "' is too large (at most 18446744073709551615 bytes)");
+    EXPECT_EQ(reason_of({"-m", "99999999T"}), "-m: '99999999T' is too large (at most 18446744073709551615 bytes)");
+    EXPECT_EQ(reason_of({"-f", "99999999999"}), "-f: '99999999999' is too large (the range is 0 to 2147483647)");
+    EXPECT_EQ(reason_of({"-d", "-" + huge}), "-d: '-" + huge + "' is too small (the range is -2147483648 to 2147483647)");
+    EXPECT_EQ(reason_of({"-S", "tdelta=-1e13"}),
+              "-S tdelta: '-1e13' is too small (the range is -1000000000000 to 1000000000000 seconds)");
+    EXPECT_EQ(reason_of({"-b", "-5"}), "-b: '-5' is not a non-negative number");
+    EXPECT_EQ(ok({"-b", "18446744073709551615"}).max_bytes, 18446744073709551615u);
+    EXPECT_EQ(ok({"-b", "00000000000000000000000100"}).max_bytes, 100u);   // leading zeros are no overflow
+}
+
+// Bug: a bad BPF expression exited 2 without the hint every other usage error has.
+TEST(CliMessages, ABadFilterIsAUsageErrorWithTheHint) {
+    const std::string reason = reason_of({"-r", "a.pcap", "nonsense", "((("});
+    EXPECT_EQ(reason.rfind("bad filter expression 'nonsense (((': ", 0), 0u) << reason;
+    EXPECT_GT(reason.size(), std::string("bad filter expression 'nonsense (((': ").size()) << "libpcap's message";
+    EXPECT_EQ(ok({"-r", "a.pcap", "tcp", "port", "80"}).filter, "tcp port 80");
 }

@@ -47,7 +47,9 @@ bool CaptureLoop::pump(PcapSource& src, bool live) {
     const auto dlt = src.datalink();
     const auto link = link_type_from_dlt(dlt);
     if (!link) {
-        diag_.error(src.name() + ": unsupported link type " + dlt_name(dlt) + " (" + std::to_string(dlt) + ")");
+        const std::string name = PcapSource::link_type_name(dlt);
+        diag_.error(src.name() + ": unsupported link type " + std::to_string(dlt) +
+                    (name.empty() ? "" : " (" + name + ")"));
         return false;
     }
     g_source.store(&src);
@@ -92,8 +94,8 @@ bool CaptureLoop::pump(PcapSource& src, bool live) {
 void CaptureLoop::report_read_error(PcapSource& src) {
     std::string why = src.error();
     if (why.find("different from the") != std::string::npos)
-        why += " (libpcap cannot read on in a pcapng file whose interfaces differ in link type or "
-               "snapshot length; everything before that point was written)";
+        why += " (libpcap cannot read past this point of a pcapng file whose interfaces differ in link "
+               "type or snapshot length; everything before it was written)";
     diag_.error(src.name() + ": " + why);
 }
 

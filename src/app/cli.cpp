@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "tcpflow/app/option_table.h"
+#include "tcpflow/capture/pcap_source.h"
 #include "tcpflow/flow/naming.h"
 #include "tcpflow/version.h"
 
@@ -136,6 +137,80 @@ std::string join(const std::vector<std::string>& words) {
     return s;
 }
 
+/// One use of an option on the line, as it was typed.
+struct Use {
+    const OptionSpec* spec = nullptr;
+    std::string typed;                  ///< "-r" or "--read"
+    std::optional<std::string> value;   ///< none: a flag, or a value missing at the end of the line
+};
+
+const OptionSpec* find_option(std::string_view name) {
+    for (const auto& spec : option_table())
+        if ((spec.shortname != nullptr && name == spec.shortname) ||
+            (spec.longname != nullptr && name.size() > 2 && name.substr(2) == spec.longname && name[1] == '-'))
+            return &spec;
+    return nullptr;
+}
+
+/// The options on the line in order, read as CLI11 reads them (bundles, -b100, --name=value,
+/// --name value, the value taken whatever it looks like), up to "--". Unknown options are skipped:
+/// CLI11 reports them.
+std::vector<Use> uses_on_line(const std::vector<std::string>& args) {
+    std::vector<Use> uses;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--") break;
+        if (a.rfind("--", 0) == 0) {
+            const auto eq = a.find('=');
+            const OptionSpec* spec = find_option(std::string_view(a).substr(0, eq));
+            if (spec == nullptr) continue;
+            Use u{spec, "--" + std::string(spec->longname), std::nullopt};
+            if (spec->arg != nullptr) {
+                if (eq != std::string::npos) u.value = a.substr(eq + 1);
+                else if (i + 1 < args.size()) u.value = args[++i];
+            }
+            uses.push_back(std::move(u));
+        } else if (a.size() > 1 && a[0] == '-') {
+            for (std::size_t k = 1; k < a.size(); ++k) {
+                const OptionSpec* spec = find_option(std::string{'-', a[k]});
+                if (spec == nullptr) break;
+                Use u{spec, spec->shortname, std::nullopt};
+                if (spec->arg != nullptr) {
+                    if (k + 1 < a.size()) u.value = a.substr(k + 1);
+                    else if (i + 1 < args.size()) u.value = args[++i];
+                }
+                const bool takes_value = spec->arg != nullptr;
+                uses.push_back(std::move(u));
+                if (takes_value) break;
+            }
+        }
+    }
+    return uses;
+}
+
+CliResult empty_value(const std::string& typed, const OptionSpec& spec) {
+    return usage_error(typed + ": empty value (expected " + spec.arg + ")");
+}
+
+/// An empty value is a usage error for every option that takes one (-U "" would silently skip
+/// dropping privileges). --user= counts as empty, as with getopt_long.
+std::optional<CliResult> check_empty_values(const std::vector<Use>& uses) {
+    for (const auto& u : uses)
+        if (u.value && u.value->empty()) return empty_value(u.typed, *u.spec);
+    return std::nullopt;
+}
+
+/// The same, from what CLI11 stored (should the two readings of the line ever differ).
+std::optional<CliResult> check_empty_results(const CLI::App& app) {
+    for (const auto& spec : option_table()) {
+        if (spec.arg == nullptr) continue;
+        const std::string name = spec.longname != nullptr ? "--" + std::string(spec.longname) : spec.shortname;
+        const auto& results = app.get_option(name)->results();
+        if (std::any_of(results.begin(), results.end(), [](const std::string& r) { return r.empty(); }))
+            return empty_value(spec.shortname != nullptr ? spec.shortname : name, spec);
+    }
+    return std::nullopt;
+}
 
 /// Registers every row of option_table() with CLI11; the row's target says where the value goes
 /// and so how it is parsed (flag, single value: the last one counts, repeatable: all in order).
@@ -178,14 +253,21 @@ std::optional<CliResult> help_or_version(const std::vector<std::string>& args) {
     return std::nullopt;
 }
 
-/// CLI11's message in our words.
-std::string parse_error_reason(const CLI::ParseError& e) {
+/// CLI11's message in our words; a missing value names the option as typed (-r, not --read).
+std::string parse_error_reason(const CLI::ParseError& e, const std::vector<Use>& uses) {
     std::string what = e.what();
     if (what.empty()) what = e.get_name();
+    constexpr std::string_view kMissing = ": 1 required TEXT missing";
+    if (const auto at = what.find(kMissing); at != std::string::npos) {
+        // Only the last option on the line can miss its value.
+        const auto last = std::find_if(uses.rbegin(), uses.rend(),
+                                       [](const Use& u) { return u.spec->arg != nullptr && !u.value; });
+        if (last != uses.rend()) return last->typed + ": needs a value";
+        return what.substr(0, at) + ": needs a value";
+    }
     const std::pair<std::string_view, std::string_view> rewrites[] = {
         {"The following argument was not expected: ", "unknown option "},
         {"The following arguments were not expected: ", "unknown options "},
-        {": 1 required TEXT missing", ": needs a value"},
     };
     for (const auto& [from, to] : rewrites) {
         const auto at = what.find(from);
@@ -238,9 +320,6 @@ void finish_input(CliValues& v, const std::vector<std::string>& words) {
     }
     o.live = o.read_files.empty() && o.resume_files.empty();
     o.promiscuous = !v.no_promisc;
-    if (o.outdir.empty()) throw UsageError("-o: the output folder name is empty");
-    for (const auto& f : o.read_files)
-        if (f.empty()) throw UsageError("-r: empty file name");
 
     if (v.console || v.console_no_header) o.console.enabled = true;
     if (v.console_no_header) o.console.header = false;
@@ -261,9 +340,7 @@ void finish_numbers(CliValues& v) {
         o.max_memory = static_cast<std::size_t>(m);
     }
     if (!v.jobs.empty()) {
-        const auto j = need_uint("-j", v.jobs, 1024);
-        if (j == 0) throw UsageError("-j: at least 1 job");
-        o.jobs = static_cast<unsigned>(j);
+        o.jobs = static_cast<unsigned>(need_int("-j", v.jobs, 1, 1024));
     }
     if (!v.overlap.empty()) {
         if (v.overlap == "first") o.overlap = OverlapPolicy::first;
@@ -274,7 +351,6 @@ void finish_numbers(CliValues& v) {
 
 void finish_report(CliValues& v, bool have_report) {
     if (!have_report) return;
-    if (v.report.empty()) throw UsageError("-X: empty file name");
     if (v.report == "/dev/null") {
         v.o.report = false;
         v.o.report_path.clear();
@@ -322,6 +398,9 @@ void finish(const CLI::App& app, CliValues& v, const std::vector<std::string>& w
     if (!o.chroot_dir.empty() && o.user.empty()) throw UsageError("-z (--chroot) requires -U (--user)");
     if (o.scan_http && !o.store_files)
         throw UsageError("-e http needs the flow files; it cannot be combined with -FX or -x tcpdemux");
+    // Last: compiling the filter is the costliest check.
+    if (const std::string why = PcapSource::check_filter(o.filter); !why.empty())
+        throw UsageError("bad filter expression '" + o.filter + "': " + why);
 }
 
 }  // namespace
@@ -350,11 +429,14 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
     std::vector<const char*> argv;
     argv.push_back(args.empty() ? "tcpflow" : args[0].c_str());
     for (std::size_t i = 1; i < args.size(); ++i) argv.push_back(args[i].c_str());
+    const std::vector<Use> uses = uses_on_line(args);
+    if (auto empty = check_empty_values(uses)) return std::move(*empty);
     try {
         app.parse(static_cast<int>(argv.size()), argv.data());
     } catch (const CLI::ParseError& e) {
-        return usage_error(parse_error_reason(e));
+        return usage_error(parse_error_reason(e, uses));
     }
+    if (auto empty = check_empty_results(app)) return std::move(*empty);
 
     if (v.help > 0) return exit_with(help_text(v.help));
     if (v.version > 0) return exit_with(version_line());

@@ -2,6 +2,7 @@
 // the value checks they share with cli.cpp.
 #include "tcpflow/app/option_table.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -95,11 +96,16 @@ constexpr std::int64_t kMaxTimeout = std::int64_t{1} << 40;
 constexpr std::int64_t kMaxFd = std::numeric_limits<int>::max();
 
 void set_tdelta(Options& o, const std::string& what, const std::string& value, Warnings&) {
+    constexpr double kMaxDelta = 1e12;
     char* end = nullptr;
-    errno = 0;
     const double d = std::strtod(value.c_str(), &end);
-    if (value.empty() || end == nullptr || *end != '\0' || errno != 0 || !(d == d) || d > 1e12 || d < -1e12)
+    if (value.empty() || end == nullptr || *end != '\0' || !(d == d))
         throw UsageError(what + ": '" + value + "' is not a number of seconds");
+    // Beyond the double range (1e999) strtod gives +-HUGE_VAL, caught here; an underflow
+    // (1e-999) is about 0 and accepted.
+    if (d > kMaxDelta || d < -kMaxDelta)
+        throw UsageError(what + ": '" + value + "' is too " + (d > 0 ? "large" : "small") +
+                         " (the range is -1000000000000 to 1000000000000 seconds)");
     o.tdelta = d;
 }
 
@@ -152,23 +158,31 @@ std::string help_line(const std::string& left, std::size_t width, const char* he
     return s + help + '\n';
 }
 
-std::optional<std::uint64_t> parse_u64(std::string_view s) {
-    if (s.empty() || s.size() > 20) return std::nullopt;
+/// Digits only: the value, or why not (too_large: digits, but more than 2^64 - 1).
+struct Parsed {
+    enum class Status { ok, not_a_number, too_large } status = Status::not_a_number;
+    std::uint64_t value = 0;
+};
+
+Parsed parse_u64(std::string_view s) {
+    Parsed p;
+    if (s.empty()) return p;
     std::uint64_t v = 0;
+    bool overflow = false;
     for (const char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
+        if (c < '0' || c > '9') return p;
         const auto d = static_cast<std::uint64_t>(c - '0');
-        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return std::nullopt;
-        v = v * 10 + d;
+        if (overflow || v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) overflow = true;
+        else v = v * 10 + d;
     }
-    return v;
+    p.status = overflow ? Parsed::Status::too_large : Parsed::Status::ok;
+    p.value = overflow ? 0 : v;
+    return p;
 }
 
-std::optional<std::uint64_t> parse_size(std::string_view s) {
+Parsed parse_size(std::string_view s) {
     std::size_t digits = 0;
     while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
-    const auto base = parse_u64(s.substr(0, digits));
-    if (!base) return std::nullopt;
     std::string suffix;
     for (const char c : s.substr(digits)) suffix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (suffix.size() >= 2 && suffix.back() == 'B') suffix.pop_back();
@@ -179,9 +193,20 @@ std::optional<std::uint64_t> parse_size(std::string_view s) {
     else if (suffix == "M") shift = 20;
     else if (suffix == "G") shift = 30;
     else if (suffix == "T") shift = 40;
-    else return std::nullopt;
-    if (shift > 0 && *base > (std::numeric_limits<std::uint64_t>::max() >> shift)) return std::nullopt;
-    return *base << shift;
+    else return Parsed{};
+    Parsed p = parse_u64(s.substr(0, digits));
+    if (p.status != Parsed::Status::ok) return p;
+    if (shift > 0 && p.value > (std::numeric_limits<std::uint64_t>::max() >> shift))
+        return Parsed{Parsed::Status::too_large, 0};
+    p.value <<= shift;
+    return p;
+}
+
+/// "-j: '0' is too small (the range is 1 to 1024)": one form for both ends of every range.
+UsageError out_of_range(const std::string& what, const std::string& value, bool large, std::int64_t min,
+                        std::int64_t max) {
+    return UsageError(what + ": '" + value + "' is too " + (large ? "large" : "small") + " (the range is " +
+                      std::to_string(min) + " to " + std::to_string(max) + ")");
 }
 
 }  // namespace
@@ -236,16 +261,17 @@ void apply_setting(Options& o, const std::string& name_value, std::vector<std::s
 }
 
 std::uint64_t need_size(const std::string& what, const std::string& value) {
-    const auto v = parse_size(value);
-    if (!v) throw UsageError(what + ": '" + value + "' is not a non-negative number");
-    return *v;
+    const auto p = parse_size(value);
+    if (p.status == Parsed::Status::too_large)
+        throw UsageError(what + ": '" + value + "' is too large (at most " +
+                         std::to_string(std::numeric_limits<std::uint64_t>::max()) + " bytes)");
+    if (p.status != Parsed::Status::ok) throw UsageError(what + ": '" + value + "' is not a non-negative number");
+    return p.value;
 }
 
 std::uint64_t need_uint(const std::string& what, const std::string& value, std::uint64_t max) {
-    const auto v = parse_u64(value);
-    if (!v || *v > max)
-        throw UsageError(what + ": '" + value + "' is not a number from 0 to " + std::to_string(max));
-    return *v;
+    const auto limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    return static_cast<std::uint64_t>(need_int(what, value, 0, static_cast<std::int64_t>(std::min(max, limit))));
 }
 
 std::int64_t need_int(const std::string& what, const std::string& value, std::int64_t min, std::int64_t max) {
@@ -255,14 +281,13 @@ std::int64_t need_int(const std::string& what, const std::string& value, std::in
         neg = s.front() == '-';
         s.remove_prefix(1);
     }
-    const auto v = parse_u64(s);
+    const auto p = parse_u64(s);
+    if (p.status == Parsed::Status::not_a_number) throw UsageError(what + ": '" + value + "' is not a number");
+    // Beyond the 64-bit range: too large (or too small) all the same.
     const auto limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    if (!v || *v > limit)
-        throw UsageError(what + ": '" + value + "' is not a number");
-    const std::int64_t r = neg ? -static_cast<std::int64_t>(*v) : static_cast<std::int64_t>(*v);
-    if (r < min || r > max)
-        throw UsageError(what + ": " + value + " is out of range (" + std::to_string(min) + " to " +
-                         std::to_string(max) + ")");
+    if (p.status == Parsed::Status::too_large || p.value > limit) throw out_of_range(what, value, !neg, min, max);
+    const std::int64_t r = neg ? -static_cast<std::int64_t>(p.value) : static_cast<std::int64_t>(p.value);
+    if (r < min || r > max) throw out_of_range(what, value, r > max, min, max);
     return r;
 }
 

@@ -110,12 +110,9 @@ struct Run {
     bool drop_root_once();
 };
 
-/// The filter, the template and the plan; then the folder and the report. A status ends the run.
+/// The plan; then the folder and the report. A status ends the run. (The filter was checked with
+/// the command line: a bad one is a usage error, cli.cpp.)
 std::optional<ExitStatus> Run::prepare() {
-    if (const std::string why = PcapSource::check_filter(opt.filter); !why.empty()) {
-        diag.error("bad filter expression '" + opt.filter + "': " + why);
-        return ExitStatus::usage;
-    }
     auto planned = plan_output(opt, current_environment());
     if (!planned) {
         diag.error(planned.error());

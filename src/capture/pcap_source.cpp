@@ -101,6 +101,14 @@ std::string PcapSource::check_filter(const std::string& expression) {
     return msg;
 }
 
+std::string PcapSource::link_type_name(int dlt) {
+    const char* name = pcap_datalink_val_to_name(dlt);
+    if (name == nullptr) return "";
+    const char* description = pcap_datalink_val_to_description(dlt);
+    if (description == nullptr || *description == '\0') return name;
+    return std::string(name) + ": " + description;
+}
+
 void PcapSource::set_filter(const std::string& expression) {
     if (expression.empty()) return;
     bpf_program prog{};

@@ -1,4 +1,5 @@
-// cli.h: the command line -> Options, as a pure function (CLI11 inside, nothing run).
+// cli.h: the command line -> Options, as a pure function (CLI11 inside, nothing run; the BPF
+// filter is compiled to check it, so libpcap may look up the host names it contains).
 #pragma once
 
 #include <string>
@@ -22,6 +23,8 @@ struct CliResult {
 /// Parses argv (args[0] is the program name). Short flags keep tcpflow 1.6.1's letters and
 /// meanings, each also has a long name; the BPF expression is the words left over, anywhere.
 /// The options are registered from option_table(); -V prints the version from project(VERSION).
+/// Usage errors (exit 2): an unknown option, a missing or empty value (for every option that
+/// takes one), a bad value, a bad template, a filter libpcap cannot compile.
 [[nodiscard]] CliResult parse_command_line(const std::vector<std::string>& args);
 
 /// Every long option name the parser knows (without the leading "--"), from option_table()

@@ -9,7 +9,8 @@
 
 namespace tcpflow {
 
-/// ok; failure after saving everything that could be saved; usage for a bad filter expression.
+/// ok; failure after saving everything that could be saved; usage for a filter libpcap refuses on
+/// a live interface (the command line checks it first).
 ExitStatus run(const Options& options);
 
 }  // namespace tcpflow

@@ -28,6 +28,9 @@ public:
     static std::unique_ptr<PcapSource> open_live(const std::string& interface, bool promiscuous, int timeout_ms);
     /// Checks a BPF expression without any capture; returns libpcap's message or "" when valid.
     static std::string check_filter(const std::string& expression);
+    /// libpcap's name and description of a link type ("GPRS_LLC: GPRS LLC"), its name alone when
+    /// it has no description, "" when libpcap does not know the value.
+    static std::string link_type_name(int dlt);
 
     ~PcapSource();
     PcapSource(const PcapSource&) = delete;
