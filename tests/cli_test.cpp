@@ -198,16 +198,17 @@ TEST(Cli, Debug) {
 }
 
 TEST(Cli, OutputFileOptions) {
-    auto o = ok({"-I", "-K", "-w", "unused.pcap", "-q", "-P", "-Z"});
-    EXPECT_TRUE(o.index_files);
+    EXPECT_TRUE(ok({"-I"}).index_files);
+    auto o = ok({"-K", "-w", "unused.pcap", "-q", "-P", "-Z"});
     EXPECT_TRUE(o.pcap_per_flow);
     EXPECT_EQ(o.unused_pcap, "unused.pcap");
     EXPECT_TRUE(o.quiet);
     EXPECT_TRUE(o.no_purge);
     EXPECT_TRUE(o.http_keep_compressed);
-    o = ok({"--index", "--pcap-per-flow", "--unused-packets", "u.pcap", "--quiet", "--no-purge", "--no-decompress",
+    EXPECT_TRUE(ok({"--index"}).index_files);
+    o = ok({"--pcap-per-flow", "--unused-packets", "u.pcap", "--quiet", "--no-purge", "--no-decompress",
             "--output-dir", "od"});
-    EXPECT_TRUE(o.index_files && o.pcap_per_flow && o.quiet && o.no_purge && o.http_keep_compressed);
+    EXPECT_TRUE(o.pcap_per_flow && o.quiet && o.no_purge && o.http_keep_compressed);
     EXPECT_EQ(o.unused_pcap, "u.pcap");
     EXPECT_EQ(o.outdir, "od");
 }
@@ -379,7 +380,7 @@ TEST(Cli, EveryLongOptionIsKnown) {
         else if (name == "template") value = "=%A";
         else if (name == "enable-scanner" || name == "exclusive-scanner" || name == "disable-scanner") value = "=md5";
         else if (name == "max-bytes" || name == "max-seek" || name == "max-fds" || name == "debug" ||
-                 name == "jobs" || name == "idle-timeout")
+                 name == "jobs" || name == "idle-timeout" || name == "hole-timeout")
             value = "=3";
         else if (name == "read" || name == "resume" || name == "interface" || name == "output-dir" ||
                  name == "report" || name == "unused-packets" || name == "semaphore" || name == "user" ||
@@ -695,4 +696,21 @@ TEST(CliMessages, ABadFilterIsAUsageErrorWithTheHint) {
     EXPECT_EQ(reason.rfind("bad filter expression 'nonsense (((': ", 0), 0u) << reason;
     EXPECT_GT(reason.size(), std::string("bad filter expression 'nonsense (((': ").size()) << "libpcap's message";
     EXPECT_EQ(ok({"-r", "a.pcap", "tcp", "port", "80"}).filter, "tcp port 80");
+}
+
+// --hole-timeout: seconds (fractions too); 0 = never; unset = the run's default (-1).
+TEST(Cli, HoleTimeout) {
+    EXPECT_EQ(ok({"-r", "a.pcap"}).hole_timeout, -1.0);
+    EXPECT_EQ(ok({"-r", "a.pcap", "--hole-timeout", "0.5"}).hole_timeout, 0.5);
+    EXPECT_EQ(ok({"-r", "a.pcap", "--hole-timeout=0"}).hole_timeout, 0.0);
+    expect_usage_error({"-r", "a.pcap", "--hole-timeout", "-1"}, "--hole-timeout");
+    expect_usage_error({"-r", "a.pcap", "--hole-timeout", "x"}, "--hole-timeout");
+    expect_usage_error({"-r", "a.pcap", "--hole-timeout", "1e9"}, "too large");
+}
+
+// -e http and -I work on flow files; -K writes packets instead: refused, not silently empty.
+TEST(Cli, HttpAndIndexNeedFlowFilesNotPcapPerFlow) {
+    expect_usage_error({"-r", "a.pcap", "-K", "-e", "http"}, "-K");
+    expect_usage_error({"-r", "a.pcap", "-K", "-I"}, "-K");
+    EXPECT_TRUE(ok({"-r", "a.pcap", "-K"}).pcap_per_flow);
 }

@@ -376,6 +376,16 @@ void finish_names(CliValues& v, bool have_template) {
     v.o.name_template = std::move(std::get<NameTemplate>(parsed));
 }
 
+/// --hole-timeout: non-negative seconds (fractions allowed), at most a day.
+double hole_timeout_seconds(const std::string& value) {
+    char* end = nullptr;
+    const double d = std::strtod(value.c_str(), &end);
+    if (value.empty() || end == nullptr || *end != '\0' || !(d == d) || d < 0)
+        throw UsageError("--hole-timeout: '" + value + "' is not a non-negative number of seconds");
+    if (d > 86400) throw UsageError("--hole-timeout: '" + value + "' is too large (at most 86400 seconds)");
+    return d;
+}
+
 /// Everything CLI11 left as raw text, checked and converted, in a fixed order (so the first
 /// problem reported does not depend on the order of the options).
 void finish(const CLI::App& app, CliValues& v, const std::vector<std::string>& words,
@@ -389,6 +399,7 @@ void finish(const CLI::App& app, CliValues& v, const std::vector<std::string>& w
     for (const auto& kv : v.settings) cli_detail::apply_setting(v.o, kv, warnings);
     if (app.count("--idle-timeout") > 0)
         v.o.tcp_timeout = need_int("--idle-timeout", v.idle_timeout, 0, std::int64_t{1} << 40);
+    if (app.count("--hole-timeout") > 0) v.o.hole_timeout = hole_timeout_seconds(v.hole_timeout);
     finish_report(v, app.count("--report") > 0);
     finish_names(v, app.count("--template") > 0);
 
@@ -398,6 +409,10 @@ void finish(const CLI::App& app, CliValues& v, const std::vector<std::string>& w
     if (!o.chroot_dir.empty() && o.user.empty()) throw UsageError("-z (--chroot) requires -U (--user)");
     if (o.scan_http && !o.store_files)
         throw UsageError("-e http needs the flow files; it cannot be combined with -FX or -x tcpdemux");
+    if (o.scan_http && o.pcap_per_flow)
+        throw UsageError("-e http needs the flow files; it cannot be combined with -K (which writes packets)");
+    if (o.index_files && o.pcap_per_flow)
+        throw UsageError("-I indexes the flow files; it cannot be combined with -K (which writes packets)");
     // Last: compiling the filter is the costliest check.
     if (const std::string why = PcapSource::check_filter(o.filter); !why.empty())
         throw UsageError("bad filter expression '" + o.filter + "': " + why);

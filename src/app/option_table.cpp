@@ -79,6 +79,8 @@ const OptionSpec kOptions[] = {
      raw<&V::max_memory>},
     {nullptr, "idle-timeout", "SECONDS", "close flows idle this long in packet time (= -S tcp_timeout)",
      raw<&V::idle_timeout>},
+    {nullptr, "hole-timeout", "SECONDS", "give a hole up this long after data behind it arrived (live: 2; files: never)",
+     raw<&V::hole_timeout>},
     {"-j", "jobs", "N", "worker threads (default 1)", raw<&V::jobs>},
     {"-U", "user", "USER", "drop privileges to USER after opening the capture", raw<&V::user>},
     {nullptr, "relinquish-privileges", "USER", "same as -U (1.6.1's long name)", raw<&V::user_alias>},
