@@ -219,7 +219,6 @@ void Reassembler::record_hole(std::uint64_t offset, std::uint64_t length) {
         // written already and stay as they are).
         Hole& last = holes_.back();
         last.length = offset + length - last.offset;
-        ++merged_holes_;
         return;
     }
     holes_.push_back(Hole{offset, length});

@@ -17,7 +17,6 @@ public:
     }
     void release(std::size_t n) noexcept { used_ = n > used_ ? 0 : used_ - n; }
     [[nodiscard]] bool over() const noexcept { return used_ > limit_; }
-    [[nodiscard]] bool would_exceed(std::size_t n) const noexcept { return used_ + n > limit_; }
     [[nodiscard]] std::size_t used() const noexcept { return used_; }
     [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
     [[nodiscard]] std::size_t peak() const noexcept { return peak_; }

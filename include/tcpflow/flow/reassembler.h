@@ -69,11 +69,9 @@ public:
     /// One past the highest byte stored (the file size).
     [[nodiscard]] std::uint64_t end() const noexcept;
     [[nodiscard]] bool has_buffered() const noexcept { return !segments_.empty(); }
-    [[nodiscard]] std::size_t buffered_bytes() const noexcept { return buffered_; }
     [[nodiscard]] const std::vector<Hole>& holes() const noexcept { return holes_; }
     /// Holes recorded per flow are bounded (kMaxHoles); past that, neighbours are merged.
     static constexpr std::size_t kMaxHoles = 4096;
-    [[nodiscard]] std::uint64_t merged_holes() const noexcept { return merged_holes_; }
 
 private:
     void drain(ByteDelivery& out);
@@ -91,7 +89,6 @@ private:
     std::map<std::uint64_t, std::vector<std::uint8_t>> segments_;   ///< beyond next_, disjoint
     std::size_t buffered_ = 0;
     std::vector<Hole> holes_;            ///< given up, sorted, disjoint; at most kMaxHoles
-    std::uint64_t merged_holes_ = 0;
 };
 
 }  // namespace tcpflow
