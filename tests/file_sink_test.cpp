@@ -47,7 +47,7 @@ enum class Mode { in_line, write_behind, create_behind };
 /// holds the name of one flow, and one name is used twice: both take c1 names.
 Written drive(Mode mode, const std::string& dir) {
     FileSinkConfig c;
-    c.outdir = dir;
+    c.dir = OutputDir{dir};
     c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
     c.max_fds = 2;
     c.buffer_bytes = 8;   // small: most data goes through the writer, not the buffer
@@ -62,7 +62,7 @@ Written drive(Mode mode, const std::string& dir) {
     Stats stats;
     Written w;
     {
-        FileSink sink{c, stats, nullptr};
+        FileSink sink{c, stats, nullptr, default_diagnostics()};
         FlowInfo e = flow(1003, Timestamp::from_sec_usec(1600000000, 4));
         FlowInfo again = flow(1000, Timestamp::from_sec_usec(1600000000, 5));
         FlowInfo a = flow(1000, Timestamp::from_sec_usec(1600000000, 1));
@@ -135,14 +135,14 @@ TEST(FileSink, WriteBehindWritesTheSameFilesAsInLine) {
 TEST(FileSink, WritesSplitBetweenThreadsKeepEveryFileInOrder) {
     auto run = [](Mode mode, const std::string& dir) {
         FileSinkConfig c;
-        c.outdir = dir;
+        c.dir = OutputDir{dir};
         c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
         c.max_fds = 16;
         c.buffer_bytes = 64;
         c.write_behind = mode != Mode::in_line;
         c.create_behind = mode == Mode::create_behind;
         Stats stats;
-        FileSink sink{c, stats, nullptr};
+        FileSink sink{c, stats, nullptr, default_diagnostics()};
         std::vector<FlowInfo> flows;
         const Timestamp t = Timestamp::from_sec_usec(1600000000, 0);
         for (std::uint16_t i = 0; i < 64; ++i) {
@@ -185,7 +185,7 @@ TEST(WriteBehind, JobsRunInOrderAndDrainWaitsForThem) {
     ASSERT_GE(fd, 0);
     auto file = std::make_shared<WrittenFile>();
     file->path = path;
-    WriteBehind wb{4, 64};   // tiny bounds: pushes wait for room
+    WriteBehind wb{4, 64, default_diagnostics()};   // tiny bounds: pushes wait for room
     for (int i = 0; i < 200; ++i) {
         WriteBehind::Job j;
         j.file = file;
@@ -198,7 +198,7 @@ TEST(WriteBehind, JobsRunInOrderAndDrainWaitsForThem) {
     last.file = file;
     last.fd = fd;
     last.set_times = true;
-    last.times[0] = last.times[1] = timespec{1234567890, 5};
+    last.mtime = timespec{1234567890, 5};
     last.close = true;
     wb.push(std::move(last));
     wb.drain();
@@ -223,7 +223,7 @@ TEST(WriteBehind, AFailedWriteIsCountedAndMarksTheFile) {
     auto file = std::make_shared<WrittenFile>();
     file->path = path;
     {
-        WriteBehind wb{64, 1 << 20};
+        WriteBehind wb{64, 1 << 20, default_diagnostics()};
         for (int i = 0; i < 3; ++i) {
             WriteBehind::Job j;
             j.file = file;
@@ -246,7 +246,7 @@ TEST(WriteBehind, ACreateJobMakesTheFileForTheJobsAfterIt) {
     clash->path = dir / "old";
     ASSERT_EQ(::close(::open(clash->path.c_str(), O_RDWR | O_CREAT, 0644)), 0);   // already there
     {
-        WriteBehind wb{64, 1 << 20};
+        WriteBehind wb{64, 1 << 20, default_diagnostics()};
         for (const auto& file : {made, clash}) {
             WriteBehind::Job create;
             create.file = file;
@@ -281,15 +281,15 @@ TEST(FileSink, AFolderRemovedDuringTheRunIsMadeAgain) {
     for (const Mode mode : {Mode::in_line, Mode::create_behind}) {
         TempDir dir;
         const std::string out = dir / "out";
-        FileSink::make_dirs(out, -1, -1);
+        posix_io::make_dirs(out, FileOwner{});
         FileSinkConfig c;
-        c.outdir = out;
+        c.dir = OutputDir{out};
         c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
         c.write_behind = mode != Mode::in_line;
         c.create_behind = mode == Mode::create_behind;
         Stats stats;
         {
-            FileSink sink{c, stats, nullptr};
+            FileSink sink{c, stats, nullptr, default_diagnostics()};
             ASSERT_EQ(::rmdir(out.c_str()), 0);
             FlowInfo a = flow(1000, Timestamp::from_sec_usec(1600000000, 1));
             const Timestamp t = Timestamp::from_sec_usec(1600000001, 0);

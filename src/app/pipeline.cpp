@@ -330,11 +330,9 @@ struct Run {
         std::string out_dir = opt.outdir;   // as seen after -z's chroot
         if (const int rc = prepare_privileges(out_dir); rc != 0) return rc;
         FileSinkConfig fc;
-        fc.outdir = out_dir;
-        if (owner && !drop_to) {   // sudo without -U: new files and folders belong to the invoking user
-            fc.uid = static_cast<int>(owner->uid);
-            fc.gid = static_cast<int>(owner->gid);
-        }
+        fc.dir = OutputDir{out_dir};
+        if (owner && !drop_to)   // sudo without -U: new files and folders belong to the invoking user
+            fc.owner = FileOwner{static_cast<int>(owner->uid), static_cast<int>(owner->gid)};
         fc.name_template = std::get<NameTemplate>(tmpl);
         fc.max_fds = opt.max_fds;
         fc.index_files = opt.index_files;
@@ -353,8 +351,8 @@ struct Run {
         const bool writes_files = opt.store_files && !opt.console.enabled;
         try {
             if (writes_files || opt.pcap_per_flow)
-                FileSink::make_dirs(opt.outdir, owner ? static_cast<int>(owner->uid) : -1,
-                                    owner ? static_cast<int>(owner->gid) : -1);
+                posix_io::make_dirs(opt.outdir, owner ? FileOwner{static_cast<int>(owner->uid), static_cast<int>(owner->gid)}
+                                                      : FileOwner{});
         } catch (const std::system_error& e) {
             say(std::string(e.what()));
             return 1;
@@ -389,11 +387,13 @@ struct Run {
         // addresses and ports hash to: with names that hold all four, no other worker can take
         // one of them, so each worker's I/O thread may create its files.
         pool_fc.create_behind = std::get<NameTemplate>(tmpl).names_endpoints();
-        if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap);
+        if (!opt.unused_pcap.empty())
+            unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap, fc.owner, default_diagnostics());
         if (opt.pcap_per_flow)
-            per_flow = std::make_unique<PcapPerFlowWriter>(opt.outdir, std::get<NameTemplate>(tmpl),
+            per_flow = std::make_unique<PcapPerFlowWriter>(fc.dir, std::get<NameTemplate>(tmpl),
                                                            opt.max_fds > 0 ? opt.max_fds : 256,
-                                                           static_cast<std::int64_t>(opt.tdelta * 1e9));
+                                                           static_cast<std::int64_t>(opt.tdelta * 1e9), fc.owner,
+                                                           default_diagnostics());
         if (opt.console.enabled) {
             auto cs = std::make_unique<ConsoleSink>(stdout, opt.console,
                                                     ConsoleSink::template_path(std::get<NameTemplate>(tmpl), opt.outdir));
@@ -414,7 +414,7 @@ struct Run {
             sink = std::make_unique<DiscardSink>();   // the workers own the file sinks
         } else {
             fc.create_behind = true;   // alone in writing the folder
-            auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed);
+            auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed, default_diagnostics());
             files = fs.get();
             sink = std::move(fs);
         }
@@ -434,7 +434,7 @@ struct Run {
                             FileSink::kQueuedCloses * static_cast<int>(n);
             pool_fc.max_fds = std::max(4, all / static_cast<int>(n));
             pool = std::make_unique<WorkerPool>(n, opt.max_memory / n, [&](Shard& sh, unsigned) {
-                auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed);
+                auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed, default_diagnostics());
                 pool_files.push_back(fs.get());
                 sh.sink = std::move(fs);
                 sh.table = std::make_unique<FlowTable>(tc, *sh.sink, sh.budget, sh.stats);
