@@ -303,3 +303,50 @@ TEST(FileSink, AFolderRemovedDuringTheRunIsMadeAgain) {
         EXPECT_EQ(read_file(out + "/010.000.000.001.01000-010.000.000.002.00080"), "still here");
     }
 }
+
+// SPEC 5: a name that another program takes during the run moves on to the next free name, never
+// a failed flow. The sink reads the folder when it starts; the name is taken after that, so the
+// filter calls it free and (with create_behind) the I/O thread finds it taken. The flow's path
+// (the report's, a resumed flow's) is the name written.
+TEST(FileSink, ANameAnotherProgramTakesDuringTheRunMovesOnToTheNextFreeName) {
+    for (const Mode mode : {Mode::in_line, Mode::write_behind, Mode::create_behind}) {
+        TempDir dir;
+        FileSinkConfig c;
+        c.dir = OutputDir{dir.path()};
+        c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
+        c.write_behind = mode != Mode::in_line;
+        c.create_behind = mode == Mode::create_behind;
+        Stats stats;
+        std::vector<std::string> reported;
+        {
+            FileSink sink{c, stats, [&](const FlowInfo& info, const FlowSummary&) { reported.push_back(info.path); },
+                          default_diagnostics()};
+            const std::string name = dir / "010.000.000.001.01000-010.000.000.002.00080";
+            {
+                const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);   // another program
+                ASSERT_EQ(::write(fd, "theirs", 6), 6);
+                ::close(fd);
+            }
+            FlowInfo a = flow(1000, Timestamp::from_sec_usec(1600000000, 1));
+            const Timestamp t = Timestamp::from_sec_usec(1600000001, 0);
+            sink.on_open(a, t);
+            sink.on_data(a, 0, bytes_of("ours"), t);
+            sink.on_close(a, FlowSummary{});
+            EXPECT_EQ(a.path, name + "c1") << "the name written";
+            // The same connection again (resumed) continues that file, not theirs.
+            a.resumed = true;
+            sink.on_open(a, t);
+            sink.on_data(a, 4, bytes_of(" too"), t);
+            sink.on_close(a, FlowSummary{});
+            sink.flush();
+            EXPECT_FALSE(sink.had_errors());
+            if (mode == Mode::create_behind) {
+                EXPECT_EQ(sink.files_created_behind(), 1u) << "the I/O thread met the taken name";
+            }
+            EXPECT_EQ(read_file(name), "theirs");
+            EXPECT_EQ(read_file(name + "c1"), "ours too");
+        }
+        EXPECT_EQ(reported, (std::vector<std::string>{dir / "010.000.000.001.01000-010.000.000.002.00080c1",
+                                                      dir / "010.000.000.001.01000-010.000.000.002.00080c1"}));
+    }
+}
