@@ -186,6 +186,7 @@ bool FileWriter::ensure_open(FlowFile& f) {
     // make that O_EXCL fail.
     if (create_behind_ && create_pending(f.path)) sync();
     adopt_name(f);
+    if (failed(f)) return false;   // its create on the I/O thread failed: nothing to reopen
     const int fd = open_path(AT_FDCWD, f.path.c_str(), O_RDWR | O_CREAT);
     if (fd < 0) {
         fail(f, "cannot open", errno);
