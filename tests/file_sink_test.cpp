@@ -1,6 +1,7 @@
 // file_sink_test: the file writer with and without write-behind (writes on an I/O thread), and
 // with files created on the I/O thread, gives the same files, names, mtimes and read-backs;
-// WriteBehind keeps order, creates files at reserved descriptors and reports failures.
+// WriteBehind keeps order, creates files with its creator (which may move a taken name on) and
+// reports failures.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -273,6 +274,40 @@ TEST(WriteBehind, ACreateJobMakesTheFileForTheJobsAfterIt) {
     EXPECT_TRUE(clash->failed.load());
     EXPECT_EQ(clash->fd, -1);
     EXPECT_EQ(read_file(clash->path), "");
+}
+
+TEST(WriteBehind, ACreatorMayCreateAnotherNameAndTheJobsAfterItWriteThere) {
+    TempDir dir;
+    auto file = std::make_shared<WrittenFile>();
+    file->path = dir / "asked";
+    ASSERT_EQ(::close(::open(file->path.c_str(), O_RDWR | O_CREAT, 0644)), 0);   // taken meanwhile
+    {
+        WriteBehind wb{64, 1 << 20, default_diagnostics()};
+        wb.create_with([&](WrittenFile& f) {
+            f.moved_to = f.path + "c1";
+            return ::open(f.moved_to.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        });
+        WriteBehind::Job create;
+        create.file = file;
+        create.fd = WriteBehind::kCreatedThere;
+        create.create = true;
+        wb.push(std::move(create));
+        WriteBehind::Job write;
+        write.file = file;
+        write.fd = WriteBehind::kCreatedThere;
+        write.data.assign(3, 'm');
+        write.set_times = true;
+        write.mtime = timespec{1234567890, 0};
+        write.close = true;
+        wb.push(std::move(write));
+        wb.wait_created(*file);   // wakes the I/O thread, which waits for a batch of 16
+        EXPECT_TRUE(file->created.load());
+        EXPECT_EQ(file->written_path(), dir / "askedc1");
+        wb.drain();
+        EXPECT_EQ(wb.errors(), 0u);
+    }
+    EXPECT_EQ(read_file(dir / "asked"), "");
+    EXPECT_EQ(read_file(dir / "askedc1"), "mmm");
 }
 
 // The output folder removed while the run goes on: it is made again, whichever thread creates
