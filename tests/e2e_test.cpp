@@ -1,9 +1,13 @@
 // End to end: build small captures in the test, run the built binary, check the files it writes.
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <set>
 #include <string>
 
 #include "support/packet_builder.h"
@@ -352,6 +356,187 @@ TEST_F(E2E, GenflowsCaptureIsByteExact) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto c = run_program({"/usr/bin/env", "python3", tools + "/checkflows.py", out(), dir / "m"});
     EXPECT_EQ(c.exit_code, 0) << c.out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every file we create takes the first free name and belongs to the sudo user; -K after -z.
+
+/// `n` connections 10.0.0.1:(10000+i) -> 10.0.0.2:80, one after the other, each direction with
+/// its own bytes (client_text / server_text).
+std::string client_text(int i) { return "request " + std::to_string(i) + std::string(300, static_cast<char>('a' + i % 26)); }
+std::string server_text(int i) { return "response " + std::to_string(i) + std::string(900, static_cast<char>('A' + i % 26)); }
+std::string conn_name(int i, bool client) {
+    const std::string port = std::to_string(10000 + i);
+    return client ? "010.000.000.001." + port + "-010.000.000.002.00080" : "010.000.000.002.00080-010.000.000.001." + port;
+}
+void many_connections(Capture& cap, int n) {
+    for (int i = 0; i < n; ++i) {
+        Talk t;
+        t.handshake();
+        t.c(0, client_text(i));
+        t.s(0, server_text(i));
+        t.s(static_cast<std::uint32_t>(server_text(i).size()), "", FIN | ACK);
+        t.c(static_cast<std::uint32_t>(client_text(i).size()), "", FIN | ACK);
+        for (auto& rec : t.cap.records()) {
+            Frame f = rec.data;
+            // Move the client port to 10000+i: bytes 34..35 (sport) or 36..37 (dport) of the frame.
+            const bool from_client = f[26 + 3] == 1;   // IPv4 source 10.0.0.1
+            const std::size_t at = from_client ? 34 : 36;
+            f[at] = static_cast<std::uint8_t>((10000 + i) >> 8);
+            f[at + 1] = static_cast<std::uint8_t>((10000 + i) & 0xff);
+            cap.add(std::move(f));
+        }
+    }
+}
+
+/// A UDP frame (not TCP: for -w).
+Frame udp_frame() {
+    const std::string p = "dns?";
+    const Frame u = udp_datagram(5353, 53, Bytes{reinterpret_cast<const std::uint8_t*>(p.data()), p.size()});
+    const Frame packet = ipv4_packet(ip("10.0.0.1"), ip("10.0.0.9"), 17, Bytes{u.data(), u.size()});
+    return ethernet_frame(0x0800, Bytes{packet.data(), packet.size()});
+}
+
+/// The <filename> entries of a report.
+std::vector<std::string> report_files(const std::string& report) {
+    std::vector<std::string> out;
+    const std::string open = "<filename>", close = "</filename>";
+    for (auto at = report.find(open); at != std::string::npos; at = report.find(open, at + 1)) {
+        const auto end = report.find(close, at);
+        if (end == std::string::npos) break;
+        out.push_back(report.substr(at + open.size(), end - at - open.size()));
+    }
+    return out;
+}
+
+// Three runs over one capture into one folder at once (one with -j 2): each name is taken by
+// exactly one of them, a name another run takes first moves on to the next free cN name (never a
+// failed flow; on either thread), and each report lists just its own run's files.
+TEST_F(E2E, ThreeRunsAtOnceIntoOneFolderWriteEveryFlowOnceEach) {
+    constexpr int kConns = 1500;
+    Capture cap;
+    many_connections(cap, kConns);
+    cap.write(pcap());
+    fs::create_directories(out());
+    std::vector<std::future<RunResult>> runs;
+    for (int k = 0; k < 3; ++k)
+        runs.push_back(std::async(std::launch::async, [this, k] {
+            std::vector<std::string> args{"-r", pcap(), "-o", out(), "-X", dir / ("report" + std::to_string(k) + ".xml")};
+            if (k == 2) args.insert(args.end(), {"-j", "2"});   // workers, each with its own I/O thread
+            return run_tcpflow(args);
+        }));
+    // Failures are counted, with the first example of each kind: thousands of lines say no more.
+    std::set<std::string> listed;
+    std::size_t in_two = 0, missing = 0, wrong = 0, unlisted = 0;
+    std::string examples;
+    const auto note = [&](std::size_t& count, const std::string& what) {
+        if (count++ == 0) examples += what + "\n";
+    };
+    for (int k = 0; k < 3; ++k) {
+        const RunResult r = runs[static_cast<std::size_t>(k)].get();
+        EXPECT_EQ(r.exit_code, 0) << "run " << k << ": " << r.err.substr(0, 400);
+        EXPECT_EQ(r.err, "") << "run " << k;
+        const auto names = report_files(read_file(dir / ("report" + std::to_string(k) + ".xml")));
+        EXPECT_EQ(names.size(), 2u * kConns) << "run " << k;
+        for (const std::string& n : names)
+            if (!listed.insert(n).second) note(in_two, n + " is in two reports");
+    }
+    const auto f = files();
+    EXPECT_EQ(f.size(), 6u * kConns);
+    EXPECT_EQ(listed.size(), 6u * kConns);
+    for (int i = 0; i < kConns; ++i)
+        for (const bool client : {true, false})
+            for (const std::string suffix : {"", "c1", "c2"}) {
+                const std::string name = conn_name(i, client) + suffix;
+                const auto it = f.find(name);
+                if (it == f.end()) {
+                    note(missing, name + " is missing");
+                    continue;
+                }
+                if (it->second != (client ? client_text(i) : server_text(i))) note(wrong, name + " holds other bytes");
+                if (listed.count(out() + "/" + name) != 1) note(unlisted, name + " is in no report");
+            }
+    EXPECT_EQ(in_two + missing + wrong + unlisted, 0u)
+        << in_two << " in two reports, " << missing << " missing, " << wrong << " wrong, " << unlisted
+        << " in no report; first of each:\n" << examples;
+}
+
+// -K with -U and -z: the per-flow pcaps go to the -o folder as seen inside the new root, like
+// the flow files (they went to ROOT/ROOT/out).
+TEST_F(E2E, PcapPerFlowAfterChrootWritesIntoTheOutputFolderInsideTheRoot) {
+    if (::geteuid() != 0) GTEST_SKIP() << "chroot needs root";
+    if (!getpwnam("nobody")) GTEST_SKIP() << "no user 'nobody'";
+    Talk t;
+    t.handshake();
+    t.c(0, "hello");
+    t.cap.write(pcap());
+    TempDir root;
+    ASSERT_EQ(chmod(root.path().c_str(), 0755), 0);   // nobody must reach the folder inside it
+    const std::string outdir = root / "out";
+    const auto r = run_tcpflow({"-r", pcap(), "-K", "-U", "nobody", "-z", root.path(), "-o", outdir});
+    if (r.err.find("cannot chroot") != std::string::npos) GTEST_SKIP() << "chroot is not allowed here: " << r.err;
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(fs::exists(outdir + "/" + kC + ".pcap")) << r.err;
+    EXPECT_TRUE(fs::exists(outdir + "/" + kS + ".pcap")) << r.err;
+    EXPECT_FALSE(fs::exists(root.path() + root.path())) << "the folder was taken before the chroot again";
+}
+
+// Started through sudo without -U: every file and folder we make belongs to the user who ran
+// sudo (flow files, .findx, sub-folders, -K pcaps and their folders, the -w file, the report).
+TEST_F(E2E, EveryFileAndFolderBelongsToTheSudoUser) {
+    if (::geteuid() != 0) GTEST_SKIP() << "giving files away needs root";
+    Talk t;
+    t.handshake();
+    t.c(0, "hello");
+    t.s(0, "world");
+    t.cap.add(udp_frame());   // for -w
+    t.cap.write(pcap());
+    ::setenv("SUDO_UID", "4321", 1);
+    ::setenv("SUDO_GID", "4322", 1);
+    const auto flows = run_tcpflow({"-r", pcap(), "-o", out() + "/flows", "-I", "-T", "sub/%A.%a-%B.%b%C%c", "-w", dir / "unused.pcap"});
+    const auto pcaps = run_tcpflow({"-r", pcap(), "-o", out() + "/pcaps", "-K", "-T", "sub/%A.%a-%B.%b%C%c"});
+    ::unsetenv("SUDO_UID");
+    ::unsetenv("SUDO_GID");
+    ASSERT_EQ(flows.exit_code, 0) << flows.err;
+    ASSERT_EQ(pcaps.exit_code, 0) << pcaps.err;
+    std::vector<std::string> made{out(), out() + "/flows", out() + "/flows/sub", out() + "/flows/sub/" + kC,
+                                  out() + "/flows/sub/" + kC + ".findx", out() + "/flows/report.xml", dir / "unused.pcap",
+                                  out() + "/pcaps", out() + "/pcaps/sub", out() + "/pcaps/sub/" + kC + ".pcap"};
+    for (const auto& path : made) {
+        struct stat st{};
+        ASSERT_EQ(stat(path.c_str(), &st), 0) << path;
+        EXPECT_EQ(st.st_uid, 4321u) << path;
+        EXPECT_EQ(st.st_gid, 4322u) << path;
+    }
+}
+
+// Nothing is appended to or overwritten: an index left from an earlier run (its flow file
+// removed since) stays as it was, and the flow takes the next name whose index is free too.
+TEST_F(E2E, AnIndexLeftInTheFolderIsNeverAppendedTo) {
+    Talk t;
+    t.handshake();
+    t.c(0, "hello");
+    fs::create_directories(out());
+    { std::ofstream(out() + "/" + kC + ".findx") << "left by someone else\n"; }
+    const auto r = run(t, {"-I"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto f = files();
+    EXPECT_EQ(f.at(kC + ".findx"), "left by someone else\n");
+    EXPECT_EQ(f.count(kC), 0u) << "a flow file and its index share a name";
+    EXPECT_EQ(f.at(kC + "c1"), "hello");
+    EXPECT_EQ(f.at(kC + "c1.findx").substr(0, 2), "0|");
+}
+
+// -w never replaces a file: an existing name moves on to c1 before the extension.
+TEST_F(E2E, TheUnusedPacketsFileTakesTheFirstFreeName) {
+    Talk t;
+    t.handshake();
+    t.cap.add(udp_frame());
+    { std::ofstream(dir / "unused.pcap") << "not ours"; }
+    const auto r = run(t, {"-w", dir / "unused.pcap"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_file(dir / "unused.pcap"), "not ours");
+    EXPECT_GT(read_file(dir / "unusedc1.pcap").size(), 24u);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // file_sink_test: the file writer with and without write-behind (writes on an I/O thread), and
 // with files created on the I/O thread, gives the same files, names, mtimes and read-backs;
-// WriteBehind keeps order, creates files at reserved descriptors and reports failures.
+// WriteBehind keeps order, creates files with its creator (which may move a taken name on) and
+// reports failures.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -47,7 +48,7 @@ enum class Mode { in_line, write_behind, create_behind };
 /// holds the name of one flow, and one name is used twice: both take c1 names.
 Written drive(Mode mode, const std::string& dir) {
     FileSinkConfig c;
-    c.outdir = dir;
+    c.dir = OutputDir{dir};
     c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
     c.max_fds = 2;
     c.buffer_bytes = 8;   // small: most data goes through the writer, not the buffer
@@ -62,7 +63,7 @@ Written drive(Mode mode, const std::string& dir) {
     Stats stats;
     Written w;
     {
-        FileSink sink{c, stats, nullptr};
+        FileSink sink{c, stats, nullptr, default_diagnostics()};
         FlowInfo e = flow(1003, Timestamp::from_sec_usec(1600000000, 4));
         FlowInfo again = flow(1000, Timestamp::from_sec_usec(1600000000, 5));
         FlowInfo a = flow(1000, Timestamp::from_sec_usec(1600000000, 1));
@@ -135,14 +136,14 @@ TEST(FileSink, WriteBehindWritesTheSameFilesAsInLine) {
 TEST(FileSink, WritesSplitBetweenThreadsKeepEveryFileInOrder) {
     auto run = [](Mode mode, const std::string& dir) {
         FileSinkConfig c;
-        c.outdir = dir;
+        c.dir = OutputDir{dir};
         c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
         c.max_fds = 16;
         c.buffer_bytes = 64;
         c.write_behind = mode != Mode::in_line;
         c.create_behind = mode == Mode::create_behind;
         Stats stats;
-        FileSink sink{c, stats, nullptr};
+        FileSink sink{c, stats, nullptr, default_diagnostics()};
         std::vector<FlowInfo> flows;
         const Timestamp t = Timestamp::from_sec_usec(1600000000, 0);
         for (std::uint16_t i = 0; i < 64; ++i) {
@@ -185,7 +186,7 @@ TEST(WriteBehind, JobsRunInOrderAndDrainWaitsForThem) {
     ASSERT_GE(fd, 0);
     auto file = std::make_shared<WrittenFile>();
     file->path = path;
-    WriteBehind wb{4, 64};   // tiny bounds: pushes wait for room
+    WriteBehind wb{4, 64, default_diagnostics()};   // tiny bounds: pushes wait for room
     for (int i = 0; i < 200; ++i) {
         WriteBehind::Job j;
         j.file = file;
@@ -198,7 +199,7 @@ TEST(WriteBehind, JobsRunInOrderAndDrainWaitsForThem) {
     last.file = file;
     last.fd = fd;
     last.set_times = true;
-    last.times[0] = last.times[1] = timespec{1234567890, 5};
+    last.mtime = timespec{1234567890, 5};
     last.close = true;
     wb.push(std::move(last));
     wb.drain();
@@ -223,7 +224,7 @@ TEST(WriteBehind, AFailedWriteIsCountedAndMarksTheFile) {
     auto file = std::make_shared<WrittenFile>();
     file->path = path;
     {
-        WriteBehind wb{64, 1 << 20};
+        WriteBehind wb{64, 1 << 20, default_diagnostics()};
         for (int i = 0; i < 3; ++i) {
             WriteBehind::Job j;
             j.file = file;
@@ -246,7 +247,7 @@ TEST(WriteBehind, ACreateJobMakesTheFileForTheJobsAfterIt) {
     clash->path = dir / "old";
     ASSERT_EQ(::close(::open(clash->path.c_str(), O_RDWR | O_CREAT, 0644)), 0);   // already there
     {
-        WriteBehind wb{64, 1 << 20};
+        WriteBehind wb{64, 1 << 20, default_diagnostics()};
         for (const auto& file : {made, clash}) {
             WriteBehind::Job create;
             create.file = file;
@@ -275,21 +276,55 @@ TEST(WriteBehind, ACreateJobMakesTheFileForTheJobsAfterIt) {
     EXPECT_EQ(read_file(clash->path), "");
 }
 
+TEST(WriteBehind, ACreatorMayCreateAnotherNameAndTheJobsAfterItWriteThere) {
+    TempDir dir;
+    auto file = std::make_shared<WrittenFile>();
+    file->path = dir / "asked";
+    ASSERT_EQ(::close(::open(file->path.c_str(), O_RDWR | O_CREAT, 0644)), 0);   // taken meanwhile
+    {
+        WriteBehind wb{64, 1 << 20, default_diagnostics()};
+        wb.create_with([&](WrittenFile& f) {
+            f.moved_to = f.path + "c1";
+            return ::open(f.moved_to.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        });
+        WriteBehind::Job create;
+        create.file = file;
+        create.fd = WriteBehind::kCreatedThere;
+        create.create = true;
+        wb.push(std::move(create));
+        WriteBehind::Job write;
+        write.file = file;
+        write.fd = WriteBehind::kCreatedThere;
+        write.data.assign(3, 'm');
+        write.set_times = true;
+        write.mtime = timespec{1234567890, 0};
+        write.close = true;
+        wb.push(std::move(write));
+        wb.wait_created(*file);   // wakes the I/O thread, which waits for a batch of 16
+        EXPECT_TRUE(file->created.load());
+        EXPECT_EQ(file->written_path(), dir / "askedc1");
+        wb.drain();
+        EXPECT_EQ(wb.errors(), 0u);
+    }
+    EXPECT_EQ(read_file(dir / "asked"), "");
+    EXPECT_EQ(read_file(dir / "askedc1"), "mmm");
+}
+
 // The output folder removed while the run goes on: it is made again, whichever thread creates
 // the file (in line, the O_EXCL path; with create_behind, the I/O thread).
 TEST(FileSink, AFolderRemovedDuringTheRunIsMadeAgain) {
     for (const Mode mode : {Mode::in_line, Mode::create_behind}) {
         TempDir dir;
         const std::string out = dir / "out";
-        FileSink::make_dirs(out, -1, -1);
+        posix_io::make_dirs(out, FileOwner{});
         FileSinkConfig c;
-        c.outdir = out;
+        c.dir = OutputDir{out};
         c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
         c.write_behind = mode != Mode::in_line;
         c.create_behind = mode == Mode::create_behind;
         Stats stats;
         {
-            FileSink sink{c, stats, nullptr};
+            FileSink sink{c, stats, nullptr, default_diagnostics()};
             ASSERT_EQ(::rmdir(out.c_str()), 0);
             FlowInfo a = flow(1000, Timestamp::from_sec_usec(1600000000, 1));
             const Timestamp t = Timestamp::from_sec_usec(1600000001, 0);
@@ -301,5 +336,52 @@ TEST(FileSink, AFolderRemovedDuringTheRunIsMadeAgain) {
             EXPECT_EQ(sink.files_created_behind(), mode == Mode::create_behind ? 1u : 0u);
         }
         EXPECT_EQ(read_file(out + "/010.000.000.001.01000-010.000.000.002.00080"), "still here");
+    }
+}
+
+// SPEC 5: a name that another program takes during the run moves on to the next free name, never
+// a failed flow. The sink reads the folder when it starts; the name is taken after that, so the
+// filter calls it free and (with create_behind) the I/O thread finds it taken. The flow's path
+// (the report's, a resumed flow's) is the name written.
+TEST(FileSink, ANameAnotherProgramTakesDuringTheRunMovesOnToTheNextFreeName) {
+    for (const Mode mode : {Mode::in_line, Mode::write_behind, Mode::create_behind}) {
+        TempDir dir;
+        FileSinkConfig c;
+        c.dir = OutputDir{dir.path()};
+        c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
+        c.write_behind = mode != Mode::in_line;
+        c.create_behind = mode == Mode::create_behind;
+        Stats stats;
+        std::vector<std::string> reported;
+        {
+            FileSink sink{c, stats, [&](const FlowInfo& info, const FlowSummary&) { reported.push_back(info.path); },
+                          default_diagnostics()};
+            const std::string name = dir / "010.000.000.001.01000-010.000.000.002.00080";
+            {
+                const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);   // another program
+                ASSERT_EQ(::write(fd, "theirs", 6), 6);
+                ::close(fd);
+            }
+            FlowInfo a = flow(1000, Timestamp::from_sec_usec(1600000000, 1));
+            const Timestamp t = Timestamp::from_sec_usec(1600000001, 0);
+            sink.on_open(a, t);
+            sink.on_data(a, 0, bytes_of("ours"), t);
+            sink.on_close(a, FlowSummary{});
+            EXPECT_EQ(a.path, name + "c1") << "the name written";
+            // The same connection again (resumed) continues that file, not theirs.
+            a.resumed = true;
+            sink.on_open(a, t);
+            sink.on_data(a, 4, bytes_of(" too"), t);
+            sink.on_close(a, FlowSummary{});
+            sink.flush();
+            EXPECT_FALSE(sink.had_errors());
+            if (mode == Mode::create_behind) {
+                EXPECT_EQ(sink.files_created_behind(), 1u) << "the I/O thread met the taken name";
+            }
+            EXPECT_EQ(read_file(name), "theirs");
+            EXPECT_EQ(read_file(name + "c1"), "ours too");
+        }
+        EXPECT_EQ(reported, (std::vector<std::string>{dir / "010.000.000.001.01000-010.000.000.002.00080c1",
+                                                      dir / "010.000.000.001.01000-010.000.000.002.00080c1"}));
     }
 }

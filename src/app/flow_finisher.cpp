@@ -9,6 +9,7 @@
 
 #include "tcpflow/content/http_body.h"
 #include "tcpflow/content/md5.h"
+#include "tcpflow/output/posix_io.h"
 
 namespace tcpflow {
 
@@ -42,28 +43,15 @@ private:
     std::size_t size_ = 0;
 };
 
-/// Creates the first free body name; -1 (errno set) when none could be made.
-int create_body(const std::string& flow_path, const HttpBodyEvent& ev, std::string& path) {
+/// Creates the first free body name, given to `owner`; -1 (errno set) when none could be made.
+int create_body(const std::string& flow_path, const HttpBodyEvent& ev, FileOwner owner, std::string& path) {
     for (unsigned c = 0; c < 1000; ++c) {
         path = FlowFinisher::body_name(flow_path, ev.index, ev.extension, c);
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        const int fd = posix_io::create_exclusive(AT_FDCWD, path.c_str(), O_WRONLY, owner);
         if (fd >= 0 || errno != EEXIST) return fd;
     }
     errno = EEXIST;
     return -1;
-}
-
-bool write_all(int fd, Bytes data) {
-    const std::uint8_t* p = data.data();
-    std::size_t left = data.size();
-    while (left > 0) {
-        const ssize_t n = ::write(fd, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
-    return true;
 }
 
 }  // namespace
@@ -103,12 +91,14 @@ void FlowFinisher::write_http_bodies(const std::string& path, Bytes stream, Repo
         switch (ev.kind) {
             case HttpBodyEventKind::begin:
                 offset = ev.body_offset;
-                fd = create_body(path, ev, body_path);
+                fd = create_body(path, ev, owner_, body_path);
                 if (fd < 0) diag_.error(Diagnostics::describe("cannot write", body_path, errno));
                 else http_hooks_.opened(body_path);
                 break;
             case HttpBodyEventKind::data:
-                if (fd >= 0 && !write_all(fd, ev.data)) diag_.error(Diagnostics::describe("cannot write", body_path, errno));
+                if (fd < 0) break;
+                if (const int err = posix_io::write_all(fd, ev.data.data(), ev.data.size()); err != 0)
+                    diag_.error(Diagnostics::describe("cannot write", body_path, err));
                 break;
             case HttpBodyEventKind::end:
                 if (fd < 0) break;

@@ -28,7 +28,9 @@
 #include "tcpflow/output/console_sink.h"
 #include "tcpflow/output/diagnostics.h"
 #include "tcpflow/output/file_sink.h"
+#include "tcpflow/output/output_dir.h"
 #include "tcpflow/output/packet_dump.h"
+#include "tcpflow/output/posix_io.h"
 #include "tcpflow/output/report.h"
 
 namespace tcpflow {
@@ -98,6 +100,7 @@ struct Run {
     std::optional<ExitStatus> prepare();
     void open_report();
     [[nodiscard]] FileSinkConfig file_config();
+    [[nodiscard]] FileOwner file_owner() const { return FileOwner{plan.file_uid, plan.file_gid}; }
     std::optional<ExitStatus> make_sinks();
     void make_pool(const FileSinkConfig& base);
     void build_loop();
@@ -122,16 +125,16 @@ std::optional<ExitStatus> Run::prepare() {
     budget.set_limit(plan.decoder_memory);
     for (const auto& w : plan.warnings) diag.info(w);
     try {
-        const int uid = plan.owner ? static_cast<int>(plan.owner->uid) : -1;
-        const int gid = plan.owner ? static_cast<int>(plan.owner->gid) : -1;
-        if (plan.make_folder) FileSink::make_dirs(plan.folder_before_chroot, uid, gid);
-        if (!plan.report_folder.empty()) FileSink::make_dirs(plan.report_folder, uid, gid);
+        const FileOwner folders = plan.owner ? FileOwner{static_cast<int>(plan.owner->uid), static_cast<int>(plan.owner->gid)}
+                                             : FileOwner{};
+        if (plan.make_folder) posix_io::make_dirs(plan.folder_before_chroot, folders);
+        if (!plan.report_folder.empty()) posix_io::make_dirs(plan.report_folder, folders);
     } catch (const std::system_error& e) {
         diag.error(e.what());
         return ExitStatus::failure;
     }
     open_report();
-    finisher = std::make_unique<FlowFinisher>(opt, report.get(), http_hooks, diag);
+    finisher = std::make_unique<FlowFinisher>(opt, report.get(), http_hooks, diag, file_owner());
     return std::nullopt;
 }
 
@@ -154,9 +157,8 @@ void Run::open_report() {
 
 FileSinkConfig Run::file_config() {
     FileSinkConfig fc;
-    fc.outdir = plan.folder;
-    fc.uid = plan.file_uid;
-    fc.gid = plan.file_gid;
+    fc.dir = OutputDir{plan.folder};
+    fc.owner = file_owner();
     fc.name_template = plan.name_template;
     fc.max_fds = opt.max_fds;
     fc.index_files = opt.index_files;
@@ -175,11 +177,11 @@ FileSinkConfig Run::file_config() {
 
 std::optional<ExitStatus> Run::make_sinks() {
     FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum) { (*finisher)(info, sum); };
-    if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap);
+    if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap, file_owner(), diag);
     if (opt.pcap_per_flow)
-        per_flow = std::make_unique<PcapPerFlowWriter>(plan.folder, plan.name_template,
+        per_flow = std::make_unique<PcapPerFlowWriter>(OutputDir{plan.folder}, plan.name_template,
                                                        opt.max_fds > 0 ? opt.max_fds : 256,
-                                                       static_cast<std::int64_t>(opt.tdelta * 1e9));
+                                                       static_cast<std::int64_t>(opt.tdelta * 1e9), file_owner(), diag);
     switch (plan.sink) {
         case SinkKind::console: {
             auto cs = std::make_unique<ConsoleSink>(stdout, opt.console,
@@ -200,8 +202,8 @@ std::optional<ExitStatus> Run::make_sinks() {
         case SinkKind::workers: sink = std::make_unique<DiscardSink>(); break;   // the workers own the file sinks
         case SinkKind::files: {
             FileSinkConfig fc = file_config();
-            fc.create_behind = true;   // alone in writing the folder
-            auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed);
+            fc.create_behind = true;   // names another program takes meanwhile move on (name_allocator)
+            auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed, diag);
             files = fs.get();
             sink = std::move(fs);
             break;
@@ -229,7 +231,7 @@ void Run::make_pool(const FileSinkConfig& base) {
     const FlowTableConfig& tc = table_config;
     FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum) { (*finisher)(info, sum); };
     pool = std::make_unique<WorkerPool>(plan.workers, plan.worker_memory, [&](Shard& sh, unsigned) {
-        auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed);
+        auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed, diag);
         pool_files.push_back(fs.get());
         sh.sink = std::move(fs);
         sh.table = std::make_unique<FlowTable>(tc, *sh.sink, sh.budget, sh.stats);

@@ -7,11 +7,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <list>
 #include <stdexcept>
+#include <unordered_map>
 #include <vector>
 
-#include "tcpflow/output/file_sink.h"
+#include "tcpflow/output/fd_cache.h"
+#include "tcpflow/output/name_allocator.h"
 
 namespace tcpflow {
 
@@ -30,14 +31,46 @@ PacketDump::~PacketDump() {
     if (dead_) pcap_close(P(dead_));
 }
 
-std::unique_ptr<PacketDump> PacketDump::open(const std::string& path, const DumpFormat& format, bool append) {
+namespace {
+pcap_t* dead_handle(const std::string& path, const DumpFormat& format) {
     pcap_t* dead = pcap_open_dead_with_tstamp_precision(
         format.linktype, format.snaplen > 0 ? format.snaplen : 262144,
         format.nanosecond ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
     if (!dead) throw std::runtime_error(path + ": cannot set up a pcap writer");
+    return dead;
+}
+}  // namespace
+
+std::unique_ptr<PacketDump> PacketDump::open(const std::string& path, const DumpFormat& format, bool append) {
+    pcap_t* dead = dead_handle(path, format);
     pcap_dumper_t* d = append ? pcap_dump_open_append(dead, path.c_str()) : pcap_dump_open(dead, path.c_str());
     if (!d) {
         std::string why = pcap_geterr(dead);
+        pcap_close(dead);
+        throw std::runtime_error(path + ": " + why);
+    }
+    return std::unique_ptr<PacketDump>(new PacketDump(dead, d, format));
+}
+
+std::unique_ptr<PacketDump> PacketDump::start(int fd, const std::string& path, const DumpFormat& format) {
+    pcap_t* dead = nullptr;
+    try {
+        dead = dead_handle(path, format);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    FILE* file = ::fdopen(fd, "w");
+    if (!file) {
+        const int err = errno;
+        ::close(fd);
+        pcap_close(dead);
+        throw std::runtime_error(path + ": " + std::strerror(err));
+    }
+    pcap_dumper_t* d = pcap_dump_fopen(dead, file);
+    if (!d) {
+        std::string why = pcap_geterr(dead);
+        std::fclose(file);
         pcap_close(dead);
         throw std::runtime_error(path + ": " + why);
     }
@@ -80,9 +113,15 @@ bool UnusedPacketWriter::start(const DumpFormat& format) {
     if (failed_) return false;
     if (dump_) return true;
     try {
-        dump_ = PacketDump::open(path_, format, false);
+        if (path_ == "-") {
+            dump_ = PacketDump::open(path_, format, false);   // standard output
+        } else {
+            const NameAllocator::Created c = create_first_free(path_, owner_);
+            if (c.fd < 0) throw std::runtime_error(path_ + ": " + std::strerror(c.err));
+            dump_ = PacketDump::start(c.fd, path_, format);
+        }
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "tcpflow: cannot write %s\n", e.what());
+        diagnostics_.error(std::string("cannot write ") + e.what());
         failed_ = true;
         return false;
     }
@@ -94,15 +133,14 @@ bool UnusedPacketWriter::write(const DumpFormat& format, Timestamp ts, std::uint
     if (format.linktype != dump_->format().linktype) {
         ++skipped_;
         if (!warned_) {
-            std::fprintf(stderr,
-                         "tcpflow: %s: link type %d differs from the file's %d; such packets are not written\n",
-                         path_.c_str(), format.linktype, dump_->format().linktype);
+            diagnostics_.warning(path_ + ": link type " + std::to_string(format.linktype) + " differs from the file's " +
+                                 std::to_string(dump_->format().linktype) + "; such packets are not written");
             warned_ = true;
         }
         return true;
     }
     if (!dump_->write(ts, wire_len, frame)) {
-        std::fprintf(stderr, "tcpflow: cannot write %s: %s\n", path_.c_str(), std::strerror(errno));
+        diagnostics_.error(Diagnostics::describe("cannot write", path_, errno));
         failed_ = true;
         return false;
     }
@@ -112,7 +150,7 @@ bool UnusedPacketWriter::write(const DumpFormat& format, Timestamp ts, std::uint
 
 void UnusedPacketWriter::flush() {
     if (dump_ && !failed_ && !dump_->flush()) {
-        std::fprintf(stderr, "tcpflow: cannot write %s: %s\n", path_.c_str(), std::strerror(errno));
+        diagnostics_.error(Diagnostics::describe("cannot write", path_, errno));
         failed_ = true;
     }
 }
@@ -121,24 +159,42 @@ void UnusedPacketWriter::flush() {
 // PcapPerFlowWriter (-K)
 
 struct PcapPerFlowWriter::Impl {
-    struct File {
+    struct File : FdCacheEntry {
         std::string path;
         DumpFormat format;
-        std::unique_ptr<PacketDump> dump;
-        std::list<File*>::iterator lru;   // valid while dump is open
+        std::unique_ptr<PacketDump> dump;   // open while in the cache
         bool failed = false;
         bool warned_link = false;
     };
 
-    std::string prefix;
-    NameTemplate tmpl;
-    std::size_t max_open;
+    /// A search for a -K name: a name this run already writes is shared (take_own).
+    class ShareHooks final : public NameAllocator::Hooks {
+    public:
+        explicit ShareHooks(const Impl& impl) : impl_{impl} {}
+        bool take_own(const std::string& path) override {
+            const auto it = impl_.by_path.find(path);
+            if (it == impl_.by_path.end()) return false;
+            found = it->second.get();
+            return true;
+        }
+        File* found = nullptr;
+
+    private:
+        const Impl& impl_;
+    };
+
+    Impl(NameAllocatorConfig names_config, std::size_t max_open, std::int64_t delta, Diagnostics& d)
+        : names{std::move(names_config)}, cache{max_open}, tdelta_ns{delta}, diagnostics{d} {}
+
+    NameAllocator names;
+    FdCache cache;
     std::int64_t tdelta_ns;
+    Diagnostics& diagnostics;
     std::unordered_map<std::string, File*> by_key;               // flow-direction key -> file
     std::unordered_map<std::string, std::unique_ptr<File>> by_path;
     std::unordered_map<std::string, std::uint64_t> sessions;     // unordered address pair -> %S
-    std::list<File*> lru;                                         // open files, least recent first
     std::uint64_t next_index = 0;
+    std::string name;                                             // a search's name (reused)
 
     static void put(std::string& k, const void* p, std::size_t n) { k.append(static_cast<const char*>(p), n); }
     static std::string endpoint(const IpAddress& a, std::uint16_t port) {
@@ -162,15 +218,19 @@ struct PcapPerFlowWriter::Impl {
 
     void close_one(File& f) {
         if (!f.dump) return;
-        lru.erase(f.lru);
+        cache.closed(f);
         f.dump.reset();
     }
+    void make_room() {
+        cache.make_room([this](FdCacheEntry& e) { close_one(static_cast<File&>(e)); });
+    }
+    void fail(File& f, bool& failed) {
+        f.failed = true;
+        failed = true;
+    }
 
-    File* file_for(const DecodedPacket& p, const DumpFormat& format, Timestamp ts, bool& failed) {
-        const std::string a = endpoint(p.src, p.sport), b = endpoint(p.dst, p.dport), ctx = context(p);
-        const std::string key = a + b + ctx;
-        if (auto it = by_key.find(key); it != by_key.end()) return it->second;
-
+    FlowNameInfo name_info(const DecodedPacket& p, Timestamp ts, const std::string& a, const std::string& b,
+                           const std::string& ctx) {
         FlowNameInfo n;
         n.src = p.src;
         n.dst = p.dst;
@@ -184,46 +244,38 @@ struct PcapPerFlowWriter::Impl {
         n.has_mac = p.has_mac;
         n.src_mac = p.src_mac;
         n.dst_mac = p.dst_mac;
+        return n;
+    }
 
+    File* file_for(const DecodedPacket& p, const DumpFormat& format, Timestamp ts, bool& failed) {
+        const std::string a = endpoint(p.src, p.sport), b = endpoint(p.dst, p.dport), ctx = context(p);
+        const std::string key = a + b + ctx;
+        if (auto it = by_key.find(key); it != by_key.end()) return it->second;
+        const FlowNameInfo n = name_info(p, ts, a, b, ctx);
         // A name this run already writes is shared; a name left by an earlier run is not overwritten.
-        File* chosen = nullptr;
-        constexpr unsigned kMaxTries = 1'000'000;
-        for (unsigned count = 0; count < kMaxTries && !chosen; ++count) {
-            const std::string path = prefix + tmpl.expand(n, count) + ".pcap";
-            if (auto it = by_path.find(path); it != by_path.end()) {
-                chosen = it->second.get();
-                break;
-            }
-            if (count == 0) {
-                const auto slash = path.rfind('/');
-                if (slash != std::string::npos && slash > 0) {
-                    try {
-                        FileSink::make_dirs(path.substr(0, slash));
-                    } catch (const std::exception& e) {
-                        std::fprintf(stderr, "tcpflow: %s\n", e.what());
-                    }
+        names.first_name(name, n);
+        make_room();   // the new file is opened at once
+        ShareHooks hooks{*this};
+        const NameAllocator::Created c = names.create(name, n, O_WRONLY, hooks);
+        File* chosen = hooks.found;
+        if (!c.own) {
+            auto f = std::make_unique<File>();
+            f->path = name;
+            f->format = format;
+            if (c.fd < 0) {
+                diagnostics.error(Diagnostics::describe("cannot create", name, c.err));
+                fail(*f, failed);
+            } else {
+                try {
+                    f->dump = PacketDump::start(c.fd, f->path, f->format);
+                    cache.opened(*f);
+                } catch (const std::exception& e) {
+                    diagnostics.error(std::string("cannot write ") + e.what());
+                    fail(*f, failed);
                 }
             }
-            const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-            if (fd >= 0) {
-                ::close(fd);
-                auto f = std::make_unique<File>();
-                f->path = path;
-                f->format = format;
-                chosen = f.get();
-                by_path.emplace(path, std::move(f));
-                break;
-            }
-            if (errno != EEXIST || !tmpl.uses_count()) {
-                std::fprintf(stderr, "tcpflow: cannot create %s: %s\n", path.c_str(), std::strerror(errno));
-                failed = true;
-                auto f = std::make_unique<File>();
-                f->path = path;
-                f->failed = true;
-                chosen = f.get();
-                by_path.emplace(path, std::move(f));
-                break;
-            }
+            chosen = f.get();
+            by_path.emplace(name, std::move(f));
         }
         by_key.emplace(key, chosen);
         return chosen;
@@ -235,41 +287,47 @@ struct PcapPerFlowWriter::Impl {
         if (!f || f->failed) return;
         if (format.linktype != f->format.linktype) {
             if (!f->warned_link)
-                std::fprintf(stderr, "tcpflow: %s: link type %d differs from the file's %d; such packets are not written\n",
-                             f->path.c_str(), format.linktype, f->format.linktype);
+                diagnostics.warning(f->path + ": link type " + std::to_string(format.linktype) + " differs from the file's " +
+                                    std::to_string(f->format.linktype) + "; such packets are not written");
             f->warned_link = true;
             return;
         }
         if (!f->dump) {
-            while (lru.size() >= max_open && !lru.empty()) close_one(*lru.front());
+            make_room();
             try {
                 f->dump = PacketDump::open(f->path, f->format, true);
             } catch (const std::exception& e) {
-                std::fprintf(stderr, "tcpflow: cannot write %s\n", e.what());
-                f->failed = true;
-                failed = true;
-                return;
+                diagnostics.error(std::string("cannot write ") + e.what());
+                return fail(*f, failed);
             }
-            f->lru = lru.insert(lru.end(), f);
+            cache.opened(*f);
         } else {
-            lru.splice(lru.end(), lru, f->lru);
+            cache.used(*f);
         }
         if (!f->dump->write(ts, wire_len, frame)) {
-            std::fprintf(stderr, "tcpflow: cannot write %s: %s\n", f->path.c_str(), std::strerror(errno));
-            f->failed = true;
-            failed = true;
+            diagnostics.error(Diagnostics::describe("cannot write", f->path, errno));
+            fail(*f, failed);
             close_one(*f);
         }
     }
 };
 
-PcapPerFlowWriter::PcapPerFlowWriter(std::string outdir, NameTemplate tmpl, int max_open, std::int64_t tdelta_ns)
-    : impl_{std::make_unique<Impl>()} {
-    impl_->prefix = (outdir.empty() || outdir == ".") ? "" : outdir + "/";
-    impl_->tmpl = std::move(tmpl);
-    impl_->max_open = max_open > 0 ? static_cast<std::size_t>(max_open) : 64;
-    impl_->tdelta_ns = tdelta_ns;
+namespace {
+NameAllocatorConfig pcap_names(OutputDir dir, NameTemplate tmpl, FileOwner owner) {
+    NameAllocatorConfig c;
+    c.dir = std::move(dir);
+    c.name_template = std::move(tmpl);
+    c.suffix = ".pcap";
+    c.owner = owner;
+    c.shares_names = true;
+    return c;
 }
+}  // namespace
+
+PcapPerFlowWriter::PcapPerFlowWriter(OutputDir dir, NameTemplate tmpl, int max_open, std::int64_t tdelta_ns,
+                                     FileOwner owner, Diagnostics& diagnostics)
+    : impl_{std::make_unique<Impl>(pcap_names(std::move(dir), std::move(tmpl), owner),
+                                   max_open > 0 ? static_cast<std::size_t>(max_open) : 64, tdelta_ns, diagnostics)} {}
 
 PcapPerFlowWriter::~PcapPerFlowWriter() = default;
 
@@ -279,12 +337,14 @@ void PcapPerFlowWriter::write(const DecodedPacket& pkt, const DumpFormat& format
 }
 
 void PcapPerFlowWriter::flush() {
-    for (Impl::File* f : impl_->lru)
-        if (f->dump && !f->dump->flush()) {
-            std::fprintf(stderr, "tcpflow: cannot write %s: %s\n", f->path.c_str(), std::strerror(errno));
-            f->failed = true;
+    impl_->cache.for_each([this](FdCacheEntry& e) {
+        auto& f = static_cast<Impl::File&>(e);
+        if (f.dump && !f.dump->flush()) {
+            impl_->diagnostics.error(Diagnostics::describe("cannot write", f.path, errno));
+            f.failed = true;
             failed_ = true;
         }
+    });
 }
 
 std::size_t PcapPerFlowWriter::files() const noexcept { return impl_->by_path.size(); }

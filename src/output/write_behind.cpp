@@ -7,10 +7,9 @@
 
 #include <csignal>
 
-#include <algorithm>
 #include <cerrno>
-#include <cstdio>
-#include <cstring>
+
+#include "tcpflow/output/posix_io.h"
 
 namespace tcpflow {
 
@@ -22,8 +21,8 @@ constexpr std::size_t kWakeBytes = 256 << 10;   // or this many bytes
 constexpr std::size_t kMaxDone = 4096;            // finished jobs kept for the pushing thread to free
 }  // namespace
 
-WriteBehind::WriteBehind(std::size_t max_jobs, std::size_t max_bytes)
-    : max_jobs_{max_jobs ? max_jobs : 1}, max_bytes_{max_bytes}, thread_{[this] { run(); }} {}
+WriteBehind::WriteBehind(std::size_t max_jobs, std::size_t max_bytes, Diagnostics& diagnostics)
+    : max_jobs_{max_jobs ? max_jobs : 1}, max_bytes_{max_bytes}, diagnostics_{diagnostics}, thread_{[this] { run(); }} {}
 
 WriteBehind::~WriteBehind() {
     {
@@ -102,6 +101,17 @@ void WriteBehind::drain() {
     recycle();
 }
 
+void WriteBehind::wait_created(const WrittenFile& file) {
+    if (file.created.load(std::memory_order_acquire)) return;
+    std::unique_lock lk{mu_};
+    if (idle_ && !queue_.empty()) {
+        idle_ = false;
+        work_cv_.notify_one();
+    }
+    // The I/O thread notifies room_cv_ after every batch it runs.
+    room_cv_.wait(lk, [&] { return file.created.load(std::memory_order_acquire); });
+}
+
 std::vector<std::uint8_t> WriteBehind::take_buffer() {
     if (spare_.empty()) return {};
     std::vector<std::uint8_t> b = std::move(spare_.back());
@@ -175,49 +185,22 @@ void WriteBehind::run() {
 void WriteBehind::execute(Job& j) {
     auto fail = [&](const char* what, int err) {
         errors_.fetch_add(1, std::memory_order_relaxed);
-        if (j.file && !j.file->failed.exchange(true))
-            std::fprintf(stderr, "tcpflow: %s %s: %s\n", what, j.file->path.c_str(), std::strerror(err));
+        if (j.file && !j.file->failed.exchange(true)) diagnostics_.error(Diagnostics::describe(what, j.file->written_path(), err));
     };
     if (j.create && j.file) {
-        const std::string& path = j.file->path;
-        constexpr int kFlags = O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC;
-        int fd = ::openat(dir_fd_, path.c_str() + std::min(dir_prefix_, path.size()), kFlags, 0666);
-        if (fd < 0 && errno == ENOENT && missing_folder_) {
-            missing_folder_(path);
-            fd = ::open(path.c_str(), kFlags, 0666);   // by its whole name: the folder is a new one
-        }
-        if (fd < 0) {
-            fail("cannot create", errno);
-        } else if (uid_ >= 0 && ::fchown(fd, static_cast<uid_t>(uid_), static_cast<gid_t>(gid_)) != 0) {
-            // ownership is a convenience: the file is written either way
-        }
+        const int fd = creator_ ? creator_(*j.file) : posix_io::create_exclusive(AT_FDCWD, j.file->path.c_str(), O_RDWR, FileOwner{});
+        if (fd < 0) fail("cannot create", errno);
         j.file->fd = fd;
         j.file->created.store(true, std::memory_order_release);
     }
     if (j.fd == kCreatedThere) j.fd = j.file ? j.file->fd : -1;
     const bool failed = j.file && j.file->failed.load(std::memory_order_relaxed);
     if (!failed && !j.data.empty()) {
-        const std::uint8_t* p = j.data.data();
-        std::size_t n = j.data.size();
-        std::uint64_t off = j.offset;
-        while (n > 0) {
-            const ssize_t w = ::pwrite(j.fd, p, n, static_cast<off_t>(off));
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                fail("cannot write", errno);
-                break;
-            }
-            p += w;
-            n -= static_cast<std::size_t>(w);
-            off += static_cast<std::uint64_t>(w);
-        }
+        if (const int err = posix_io::write_all_at(j.fd, j.data.data(), j.data.size(), j.offset); err != 0) fail("cannot write", err);
     }
     if (j.set_times && !(j.file && j.file->failed.load(std::memory_order_relaxed))) {
-        if (j.fd >= 0) {
-            ::futimens(j.fd, j.times);
-        } else if (j.file) {
-            ::utimensat(AT_FDCWD, j.file->path.c_str(), j.times, 0);   // its descriptor was closed earlier (-f)
-        }
+        // By path when its descriptor was closed earlier (-f).
+        if (j.fd >= 0 || j.file) posix_io::set_mtime(j.fd, j.fd >= 0 ? nullptr : j.file->written_path().c_str(), j.mtime);
     }
     if (j.close && j.fd >= 0) ::close(j.fd);
 }

@@ -14,6 +14,7 @@
 #include "tcpflow/app/options.h"
 #include "tcpflow/flow/flow_sink.h"
 #include "tcpflow/output/diagnostics.h"
+#include "tcpflow/output/posix_io.h"
 #include "tcpflow/output/report.h"
 
 namespace tcpflow {
@@ -21,8 +22,10 @@ namespace tcpflow {
 class FlowFinisher {
 public:
     /// `report` may be null (no report.xml). None of the references is owned.
-    FlowFinisher(const Options& options, ReportWriter* report, FlowHooks& http_hooks, Diagnostics& diag)
-        : opt_{options}, report_{report}, http_hooks_{http_hooks}, diag_{diag} {}
+    /// Body files are given to `owner` (sudo without -U), like every file the run creates.
+    FlowFinisher(const Options& options, ReportWriter* report, FlowHooks& http_hooks, Diagnostics& diag,
+                 FileOwner owner = {})
+        : opt_{options}, report_{report}, http_hooks_{http_hooks}, diag_{diag}, owner_{owner} {}
 
     /// A flow direction is complete and its file closed.
     void operator()(const FlowInfo& info, const FlowSummary& summary);
@@ -39,6 +42,7 @@ private:
     ReportWriter* report_;
     FlowHooks& http_hooks_;
     Diagnostics& diag_;
+    FileOwner owner_;
     std::mutex mu_;
 };
 

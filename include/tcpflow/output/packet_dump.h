@@ -14,9 +14,12 @@
 #include <unordered_map>
 
 #include "tcpflow/base/bytes.h"
+#include "tcpflow/base/timestamp.h"
 #include "tcpflow/decode/packet.h"
 #include "tcpflow/flow/naming.h"
-#include "tcpflow/base/timestamp.h"
+#include "tcpflow/output/diagnostics.h"
+#include "tcpflow/output/output_dir.h"
+#include "tcpflow/output/posix_io.h"
 
 namespace tcpflow {
 
@@ -30,9 +33,13 @@ struct DumpFormat {
 /// One open pcap file being written.
 class PacketDump {
 public:
-    /// Creates `path` (truncating it) or, with `append`, continues an existing pcap (writing the
-    /// header only if the file is empty). Throws std::runtime_error("<path>: <reason>").
+    /// Creates `path` (truncating it; "-" is standard output) or, with `append`, continues an
+    /// existing pcap (writing the header only if the file is empty). Throws
+    /// std::runtime_error("<path>: <reason>").
     static std::unique_ptr<PacketDump> open(const std::string& path, const DumpFormat& format, bool append);
+    /// Starts a pcap on `fd`, a file just created for it (name_allocator.h), and takes the
+    /// descriptor over. Throws like open().
+    static std::unique_ptr<PacketDump> start(int fd, const std::string& path, const DumpFormat& format);
     ~PacketDump();
     PacketDump(const PacketDump&) = delete;
     PacketDump& operator=(const PacketDump&) = delete;
@@ -49,12 +56,15 @@ private:
     DumpFormat format_;
 };
 
-/// -w: the unused packets of the whole run in one file (overwritten, like tcpdump -w), created
-/// with the format of the first capture opened. Packets from a capture with another link type are skipped
-/// (one warning on stderr, counted).
+/// -w: the unused packets of the whole run in one file, created with the format of the first
+/// capture opened. Never overwritten: when FILE exists, the first free of FILEc1, FILEc2... (cN
+/// before the extension) is written; "-" is standard output, and /dev/null or a FIFO is written
+/// as it is. Packets from a capture with another link type are skipped (one warning, counted).
 class UnusedPacketWriter {
 public:
-    explicit UnusedPacketWriter(std::string path) : path_{std::move(path)} {}
+    /// The file is given to `owner` (sudo without -U); messages go to `diagnostics`.
+    UnusedPacketWriter(std::string path, FileOwner owner, Diagnostics& diagnostics)
+        : path_{std::move(path)}, owner_{owner}, diagnostics_{diagnostics} {}
     /// Creates the file with `format` unless it is open already; false when it cannot be.
     bool start(const DumpFormat& format);
     /// False once the file could not be opened or written (message already printed).
@@ -63,9 +73,13 @@ public:
     [[nodiscard]] bool failed() const noexcept { return failed_; }
     [[nodiscard]] std::uint64_t written() const noexcept { return written_; }
     [[nodiscard]] std::uint64_t skipped() const noexcept { return skipped_; }
+    /// The name written (FILE, or the first free name after it once start() made it).
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
 private:
     std::string path_;
+    FileOwner owner_;
+    Diagnostics& diagnostics_;
     std::unique_ptr<PacketDump> dump_;
     bool failed_ = false;
     bool warned_ = false;
@@ -75,12 +89,16 @@ private:
 /// -K: every TCP frame appended to "<outdir>/<template expanded with count 0>.pcap". All
 /// connections of a flow direction's addresses, ports, VLANs and tunnel share one file (as in
 /// 1.6.1); two keys whose names coincide (a template without %V) share it too. A name that
-/// already exists when the run first needs it (an earlier run) is not overwritten: c1, c2, ...
-/// are tried as for flow files (when the template has %c). At most `max_open` files are open;
-/// the least recently written is closed and reopened for appending on demand.
+/// already exists when the run first needs it (an earlier run, another program) is not
+/// overwritten: c1, c2, ... are tried as for flow files (the name allocator's, when the template
+/// has %c). At most `max_open` files are open (the descriptor cache's LRU); the least recently
+/// written is closed and reopened for appending on demand.
 class PcapPerFlowWriter {
 public:
-    PcapPerFlowWriter(std::string outdir, NameTemplate tmpl, int max_open, std::int64_t tdelta_ns);
+    /// `dir` is the output folder as the run sees it (after -z, inside the new root); new files
+    /// and folders go to `owner`; messages to `diagnostics`.
+    PcapPerFlowWriter(OutputDir dir, NameTemplate tmpl, int max_open, std::int64_t tdelta_ns, FileOwner owner,
+                      Diagnostics& diagnostics);
     ~PcapPerFlowWriter();
     PcapPerFlowWriter(const PcapPerFlowWriter&) = delete;
     PcapPerFlowWriter& operator=(const PcapPerFlowWriter&) = delete;

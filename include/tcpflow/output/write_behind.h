@@ -7,11 +7,12 @@
 // as if every call had been made in line. The queue is bounded (jobs and bytes): a caller that
 // gets ahead waits. Anything that reads a flow file back calls drain() first. Jobs that have run
 // go back to the pushing thread, which frees their buffers: no allocator lock shared between the
-// two threads for every file.
+// two threads for every file. A create job makes its file with the creator it is given (the
+// name allocator's: a name taken meanwhile moves on to the next free one, recorded in the file's
+// shared record).
 #pragma once
 
-#include <fcntl.h>
-#include <sys/stat.h>
+#include <ctime>
 
 #include <atomic>
 #include <condition_variable>
@@ -23,17 +24,28 @@
 #include <thread>
 #include <vector>
 
+#include "tcpflow/flow/naming.h"
+#include "tcpflow/output/diagnostics.h"
+
 namespace tcpflow {
 
 /// What the I/O thread knows of one open file: its name for messages, and whether a write failed.
 struct WrittenFile {
+    /// The name asked for: set before the first push, never changed after.
     std::string path;
     std::atomic<bool> failed{false};
     std::atomic<std::uint32_t> pending{0};   ///< its jobs pushed and not yet run
     /// Set by the I/O thread once its create job ran (release): from then on `fd` is the
-    /// descriptor that job opened (-1 if the create failed).
+    /// descriptor that job opened (-1 if the create failed), and `moved_to` is final.
     std::atomic<bool> created{false};
     int fd = -1;
+    /// What the file's names are made of, for a create job that finds `path` taken.
+    FlowNameInfo name;
+    /// Set by the create job when another program took `path` meanwhile: the name it created
+    /// instead. Empty otherwise (nothing allocated on the usual path).
+    std::string moved_to;
+    /// The name written: `moved_to` when set. The I/O thread's, or anyone's once `created`.
+    [[nodiscard]] const std::string& written_path() const noexcept { return moved_to.empty() ? path : moved_to; }
 };
 
 class WriteBehind {
@@ -43,11 +55,11 @@ public:
         int fd = -1;
         std::vector<std::uint8_t> data;   ///< written at `offset` (may be empty)
         std::uint64_t offset = 0;
-        bool set_times = false;           ///< futimens(times) after the write
-        timespec times[2]{};
+        bool set_times = false;           ///< atime and mtime set to `mtime` after the write
+        timespec mtime{};
         bool close = false;               ///< close(fd) last
-        /// First of all: create file->path (O_CREAT|O_EXCL) into file->fd. Jobs of that file
-        /// then give kCreatedThere as their fd. A failure fails the file.
+        /// First of all: create the file with the creator (create_with()) into file->fd. Jobs of
+        /// that file then give kCreatedThere as their fd. A failure fails the file.
         bool create = false;
         /// It closes a descriptor that is (or will be) open: counted in closes_pending().
         [[nodiscard]] bool closes_fd() const noexcept { return close && fd != -1; }
@@ -55,7 +67,12 @@ public:
     /// A job's fd: the descriptor the file's create job opened (WrittenFile::fd).
     static constexpr int kCreatedThere = -2;
 
-    WriteBehind(std::size_t max_jobs, std::size_t max_bytes);
+    /// Makes a create job's file on the I/O thread: the descriptor, or -1 with errno set. It may
+    /// set file.moved_to. The default creates file.path with O_EXCL and nothing else.
+    using Creator = std::function<int(WrittenFile& file)>;
+
+    /// Failed writes are reported to `diagnostics` (from the I/O thread).
+    WriteBehind(std::size_t max_jobs, std::size_t max_bytes, Diagnostics& diagnostics);
     ~WriteBehind();   // runs what is queued, then stops the thread
     WriteBehind(const WriteBehind&) = delete;
     WriteBehind& operator=(const WriteBehind&) = delete;
@@ -65,20 +82,11 @@ public:
     /// Returns once every job pushed so far has run. Like push(), it frees the jobs that have
     /// run on the calling thread: push, drain and take_buffer are called from one thread.
     void drain();
-    /// Files made by create jobs get this owner (sudo without -U); -1 = leave it.
-    void set_owner(int uid, int gid) noexcept {
-        uid_ = uid;
-        gid_ = gid;
-    }
-    /// Create jobs open their names relative to this folder (`dir_fd`, a descriptor the caller
-    /// keeps open), skipping the first `prefix` characters of the path (the folder's own).
-    void create_in(int dir_fd, std::size_t prefix) noexcept {
-        dir_fd_ = dir_fd;
-        dir_prefix_ = prefix;
-    }
-    /// Called on the I/O thread with a path whose create found its folder missing (removed
-    /// during the run); the create is tried once more afterwards. Set before the first push.
-    void on_missing_folder(std::function<void(const std::string& path)> fn) { missing_folder_ = std::move(fn); }
+    /// How create jobs make their files. Set before the first push.
+    void create_with(Creator creator) { creator_ = std::move(creator); }
+    /// Returns once `file`'s create job has run (waking the I/O thread if it waits for a batch),
+    /// without waiting for the jobs after it. Then its `fd` and `moved_to` may be read.
+    void wait_created(const WrittenFile& file);
     /// Written buffers with at least this capacity are kept (a few) for take_buffer(); 0 = none.
     void recycle_buffers_of(std::size_t capacity) noexcept { recycle_capacity_ = capacity; }
     /// An empty buffer: a recycled one when there is one, else a new one.
@@ -121,10 +129,8 @@ private:
     std::vector<Job> freed_;            // the pushing thread's: done_ jobs taken, freed after the lock
     std::size_t done_bytes_ = 0;
     std::size_t recycle_capacity_ = 0;
-    int uid_ = -1, gid_ = -1;
-    int dir_fd_ = AT_FDCWD;
-    std::size_t dir_prefix_ = 0;
-    std::function<void(const std::string&)> missing_folder_;
+    Diagnostics& diagnostics_;
+    Creator creator_;
     std::vector<std::vector<std::uint8_t>> spare_;   // written buffers kept for reuse (pushing thread only)
     std::thread thread_;
 };
