@@ -1,6 +1,8 @@
 // FlowTable: the TCP rules of SPEC section 4, each run at ISNs 0, 1, 0xFFFFFFFF and 0xFFFFFFF6.
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -826,6 +828,198 @@ TEST_P(FlowTableIsn, WithoutAHoleTimeoutHolesWaitForMemoryOrTheEnd) {
     k.end();
     EXPECT_EQ(k.sink().file(kC), std::string("abc\0\0\0ghi", 9));
 }
+
+}  // namespace
+}  // namespace tcpflow
+
+namespace tcpflow {
+namespace {
+
+// SPEC 6: at the memory limit holes are given up and connections retired (CloseReason::limit);
+// a flow that comes back later resumes its file. Bytes that arrive late for a hole given up in
+// its earlier life are written at their offset, not counted as retransmitted and dropped; bytes
+// buffered behind a hole when the limit struck are written too.
+class Evict {
+public:
+    Evict(std::uint32_t isn, std::size_t limit, FlowTableConfig cfg = {})
+        : isn_{isn}, budget_{limit}, table_{std::make_unique<FlowTable>(cfg, sink_, budget_, stats_)} {}
+
+    /// `data` at stream offset `off` of the client (10.0.0.1:port) or server direction, then
+    /// what the capture loop does when the budget is over.
+    void send(std::uint16_t port, bool client, std::uint32_t off, const std::string& data, std::uint8_t flags = psh | ack) {
+        DecodedPacket p;
+        p.src = ip(client ? "10.0.0.1" : "10.0.0.2");
+        p.dst = ip(client ? "10.0.0.2" : "10.0.0.1");
+        p.sport = client ? port : 80;
+        p.dport = client ? 80 : port;
+        p.tcp.seq = (client ? isn_ : isn_ ^ 0x5555u) + ((flags & syn) ? 0 : 1) + off;
+        p.tcp.ack = (client ? isn_ ^ 0x5555u : isn_) + 1;
+        p.tcp.flags = flags;
+        p.tcp.window = 65535;
+        keep_.push_back(data);
+        p.payload = Bytes{reinterpret_cast<const std::uint8_t*>(keep_.back().data()), data.size()};
+        p.claimed_len = static_cast<std::uint32_t>(data.size());
+        now_.ns += kNsPerSec / 100;
+        table_->on_packet(p, now_, 60, 60);
+        if (budget_.over()) table_->relieve_memory();
+    }
+    void handshake(std::uint16_t port) {
+        send(port, true, 0, "", syn);
+        send(port, false, 0, "", syn | ack);
+        send(port, true, 0, "", ack);
+    }
+    void wait(std::int64_t ns) {
+        now_.ns += ns;
+        table_->expire(now_);
+    }
+    /// Closes everything and destroys the table: the budget must be back at zero.
+    void finish() {
+        table_->close_all();
+        table_.reset();
+        EXPECT_EQ(budget_.used(), 0u) << "everything charged was released";
+    }
+    static std::string client(std::uint16_t port) { return "10.0.0.1." + std::to_string(port) + "-10.0.0.2.80"; }
+    [[nodiscard]] const MemorySink::File* file(const std::string& name) const {
+        for (const auto& f : sink_.files())
+            if (f.name == name) return &f;
+        return nullptr;
+    }
+    [[nodiscard]] std::size_t limit_closes() const {
+        std::size_t n = 0;
+        for (const auto& s : sink_.closed()) n += s.reason == CloseReason::limit;
+        return n;
+    }
+    MemorySink& sink() { return sink_; }
+    Stats& stats() { return stats_; }
+    MemoryBudget& budget() { return budget_; }
+
+private:
+    std::uint32_t isn_;
+    MemorySink sink_;
+    Stats stats_;
+    MemoryBudget budget_;
+    std::unique_ptr<FlowTable> table_;
+    Timestamp now_{1'600'000'000LL * kNsPerSec};
+    std::deque<std::string> keep_{};
+};
+
+class EvictIsn : public ::testing::TestWithParam<std::uint32_t> {};
+
+// Connection 1 holds "abc", then "ghi" and "mno" behind two holes; connections 2 and 3 push the
+// budget over: the holes are given up (the buffered bytes written), connection 1 is retired.
+// The missing bytes then arrive and its FIN: one file, complete, nothing counted twice.
+TEST_P(EvictIsn, LateBytesForAHoleGivenUpBeforeALimitCloseAreWrittenAfterTheFlowResumes) {
+    Evict e{GetParam(), 3000};
+    e.handshake(1);
+    e.send(1, true, 0, "abc");
+    e.send(1, true, 6, "ghi");
+    e.send(1, true, 12, "mno");
+    ASSERT_EQ(e.limit_closes(), 0u);
+    for (std::uint16_t port = 2; port <= 3; ++port) {
+        e.handshake(port);
+        e.send(port, true, 0, "other");
+    }
+    ASSERT_GE(e.limit_closes(), 1u) << "connection 1 was retired for the limit";
+    ASSERT_NE(e.file(Evict::client(1)), nullptr);
+    EXPECT_EQ(e.file(Evict::client(1))->data, std::string("abc\0\0\0ghi\0\0\0mno", 15))
+        << "the buffered bytes were written at the limit close";
+    EXPECT_EQ(e.stats().get(Counter::holes_given_up), 2u);
+    e.send(1, true, 9, "jkl");   // the later hole first: the connection comes back
+    e.send(1, true, 3, "def");
+    e.send(1, true, 15, "", fin | ack);
+    const auto* f = e.file(Evict::client(1));
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->data, "abcdefghijklmno");
+    EXPECT_EQ(e.file(Evict::client(1) + "c1"), nullptr) << "continued, not a new file";
+    EXPECT_EQ(e.stats().get(Counter::duplicate_bytes), 0u) << "late bytes are not retransmissions";
+    EXPECT_EQ(f->last_summary.reason, CloseReason::fin) << "every byte before the FIN is there";
+    EXPECT_TRUE(f->last_summary.holes.empty());
+    EXPECT_EQ(f->last_summary.retransmitted_bytes, 0u);
+    e.finish();
+}
+
+// A late byte that only partly falls into an old hole: the hole part is written, the rest is a
+// retransmission (first copy kept); a hole that stays open is still reported when it closes.
+TEST_P(EvictIsn, ARestoredFlowReportsTheHolesStillOpenAndSplitsAPartlyFilledOne) {
+    Evict e{GetParam(), 3000};
+    e.handshake(1);
+    e.send(1, true, 0, "abc");
+    e.send(1, true, 10, "klm");   // hole [3, 10)
+    e.send(1, true, 16, "qr");    // hole [13, 16)
+    for (std::uint16_t port = 2; port <= 3; ++port) {
+        e.handshake(port);
+        e.send(port, true, 0, "other");
+    }
+    ASSERT_GE(e.limit_closes(), 1u);
+    e.send(1, true, 1, "XXdeX");   // bytes 1-2 stored already, 3-5 late, then 6 late
+    e.finish();
+    const auto* f = e.file(Evict::client(1));
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->data, std::string("abcdeX\0\0\0\0klm\0\0\0qr", 18));
+    EXPECT_EQ(e.stats().get(Counter::duplicate_bytes), 2u);
+    ASSERT_EQ(f->last_summary.holes.size(), 2u);
+    EXPECT_EQ(f->last_summary.holes[0].offset, 6u);
+    EXPECT_EQ(f->last_summary.holes[0].length, 4u);
+    EXPECT_EQ(f->last_summary.holes[1].offset, 13u);
+    EXPECT_EQ(f->last_summary.holes[1].length, 3u);
+}
+
+// The same when the hole was given up by the hole timeout (live capture) and the connection
+// then closed by the idle timeout or for the limit: the filler still lands.
+TEST_P(EvictIsn, AHoleGivenUpInTimeIsStillFilledAfterAnIdleOrLimitClose) {
+    for (const bool by_limit : {false, true}) {
+        SCOPED_TRACE(by_limit ? "limit" : "idle");
+        FlowTableConfig cfg;
+        cfg.hole_timeout_ns = kNsPerSec;
+        cfg.idle_timeout_ns = 60 * kNsPerSec;
+        Evict e{GetParam(), by_limit ? std::size_t{3000} : std::size_t{1} << 20, cfg};
+        e.handshake(1);
+        e.send(1, true, 0, "abc");
+        e.send(1, true, 6, "ghi");
+        e.wait(2 * kNsPerSec);
+        EXPECT_EQ(e.stats().get(Counter::holes_given_up), 1u);
+        if (by_limit) {
+            for (std::uint16_t port = 2; port <= 3; ++port) {
+                e.handshake(port);
+                e.send(port, true, 0, "other");
+            }
+            ASSERT_GE(e.limit_closes(), 1u);
+        } else {
+            e.wait(100 * kNsPerSec);
+            ASSERT_EQ(e.stats().get(Counter::flows_timed_out), 1u);
+        }
+        e.send(1, true, 3, "def");
+        EXPECT_EQ(e.file(Evict::client(1))->data, "abcdefghi");
+        EXPECT_EQ(e.stats().get(Counter::duplicate_bytes), 0u);
+        e.finish();
+    }
+}
+
+// Remembered holes are charged to the budget (and given back when the flow is forgotten or
+// restored): many holes in a remembered flow count.
+TEST_P(EvictIsn, RememberedHolesAreChargedAndReleased) {
+    FlowTableConfig cfg;
+    cfg.idle_timeout_ns = kNsPerSec;
+    Evict e{GetParam(), 64 << 20, cfg};
+    e.send(1, true, 0, "a");
+    e.wait(2 * kNsPerSec);
+    const std::size_t one_plain = e.budget().used();
+    Evict h{GetParam(), 64 << 20, cfg};
+    h.send(1, true, 0, "a");
+    for (std::uint32_t i = 1; i <= 200; ++i) h.send(1, true, i * 2, "x");   // 200 holes of 1 byte
+    h.wait(2 * kNsPerSec);                                                   // written, remembered
+    EXPECT_GE(h.budget().used(), one_plain + 200 * sizeof(Hole));
+    h.send(1, true, 1, "y");   // restored: the charge moves back to the flow
+    h.wait(2 * kNsPerSec);
+    EXPECT_GE(h.budget().used(), one_plain + 199 * sizeof(Hole));
+    EXPECT_EQ(h.stats().get(Counter::duplicate_bytes), 0u);
+    EXPECT_EQ(h.file(Evict::client(1))->data.substr(0, 4), std::string("ayx\0", 4));
+    e.finish();
+    h.finish();
+}
+
+INSTANTIATE_TEST_SUITE_P(Isn, EvictIsn, ::testing::Values(0u, 1u, 0xFFFFFFFFu, 0xFFFFFFF6u),
+                         [](const auto& p) { return "isn_" + std::to_string(p.param); });
 
 }  // namespace
 }  // namespace tcpflow

@@ -173,3 +173,71 @@ TEST(ReassemblerLateFill, BytesInAGivenUpHoleAreDelivered) {
 
 }  // namespace
 }  // namespace tcpflow
+
+namespace tcpflow {
+namespace {
+
+// A flow closed for the memory limit and resumed later: the holes of its earlier life travel
+// with it (take_holes, resume_at), so a late byte in one is written, not counted as
+// retransmitted. Their memory is charged by whoever holds them.
+TEST(ReassemblerResume, HolesOfTheEarlierLifeStillTakeLateBytes) {
+    MemoryBudget budget{1 << 20};
+    Collect out;
+    std::vector<Hole> holes;
+    {
+        Reassembler r{OverlapPolicy::first, budget};
+        r.insert(0, b("abc"), out);
+        r.insert(6, b("ghi"), out);
+        r.insert(12, b("mno"), out);
+        r.give_up_all(out);
+        ASSERT_EQ(r.holes().size(), 2u);
+        EXPECT_EQ(budget.used(), Reassembler::holes_charge(r.holes())) << "only the holes are held";
+        holes = r.take_holes();
+        EXPECT_TRUE(r.holes().empty());
+        EXPECT_EQ(budget.used(), 0u) << "the charge goes with the holes";
+    }
+    EXPECT_EQ(out.data, "abc...ghi...mno");
+    const std::size_t held = Reassembler::holes_charge(holes);
+    EXPECT_GE(held, 2 * sizeof(Hole));
+    {
+        Reassembler r{OverlapPolicy::first, budget};
+        r.resume_at(15, std::move(holes));
+        EXPECT_EQ(budget.used(), held);
+        EXPECT_FALSE(r.covered(0, 15));
+        auto res = r.insert(2, b("cdef"), out);   // 'c' stored, "def" late
+        EXPECT_EQ(res.new_bytes, 3u);
+        EXPECT_EQ(res.retransmitted, 1u);
+        EXPECT_EQ(res.conflicting, 0u);
+        res = r.insert(9, b("jkl"), out);
+        EXPECT_EQ(res.new_bytes, 3u);
+        EXPECT_EQ(res.retransmitted, 0u);
+        EXPECT_TRUE(r.holes().empty());
+        EXPECT_TRUE(r.covered(0, 15));
+        res = r.insert(3, b("def"), out);         // now a real retransmission
+        EXPECT_EQ(res.retransmitted, 3u);
+        EXPECT_EQ(res.new_bytes, 0u);
+    }
+    EXPECT_EQ(out.data, "abcdefghijklmno");
+    EXPECT_EQ(budget.used(), 0u);
+}
+
+// Holes recorded, split and put in front are charged as the list grows, and released with it.
+TEST(ReassemblerResume, HoleListIsChargedToTheBudget) {
+    MemoryBudget budget{1 << 20};
+    Collect out;
+    {
+        Reassembler r{OverlapPolicy::first, budget};
+        r.insert(0, b("a"), out);
+        for (std::uint64_t i = 1; i <= 100; ++i) r.insert(2 * i, b("x"), out);
+        r.give_up_all(out);
+        ASSERT_EQ(r.holes().size(), 100u);
+        EXPECT_EQ(budget.used(), Reassembler::holes_charge(r.holes()));
+        EXPECT_GE(budget.used(), 100 * sizeof(Hole));
+        r.rebase(4, 0);   // a hole in front
+        EXPECT_EQ(budget.used(), Reassembler::holes_charge(r.holes()));
+    }
+    EXPECT_EQ(budget.used(), 0u);
+}
+
+}  // namespace
+}  // namespace tcpflow

@@ -29,7 +29,9 @@ FlowTable::Impl::Impl(FlowTableConfig c, FlowSink& s, MemoryBudget& b, Stats& st
 /// Gives back what connections and remembered flows still hold (the budget may outlive the
 /// table); the reassemblers release their buffered data themselves.
 FlowTable::Impl::~Impl() {
-    budget->release(conns.size() * kConnectionCharge + saved.size() * kSavedCharge);
+    budget->release(conns.size() * kConnectionCharge);
+    for (std::uint32_t slot = saved.oldest(); slot != SavedTable<Saved>::kNone; slot = saved.next(slot))
+        budget->release(saved_charge(saved.at(slot)));
     while (Connection* c = lru.front()) {
         lru.unlink(*c);
         delete c;
@@ -201,6 +203,7 @@ void FlowTable::Impl::remember(Connection& c, int d) {
     if (!f || f->placeholder || !(f->tcp.stored_any || f->tcp.reset)) return;
     std::uint32_t slot = saved.find(c.key, d, c.hash);
     if (slot != SavedTable<Saved>::kNone) {
+        budget->release(Reassembler::holes_charge(saved.at(slot).holes));   // replaced below
         saved.move_to_back(slot);
     } else {
         budget->charge(kSavedCharge);
@@ -222,7 +225,10 @@ void FlowTable::Impl::remember(Connection& c, int d) {
     Saved& s = saved.at(slot);
     const std::uint64_t r = f->seq.primed() ? f->seq.reference() : f->tcp.base.value_or(0);
     s.info = f->info;
+    f->sum.holes = std::vector<Hole>{};   // the report's copy (sent at close); the holes go below
     s.sum = f->sum;
+    s.holes = f->reasm.take_holes();      // moved, not copied: the charge moves with them
+    budget->charge(Reassembler::holes_charge(s.holes));
     s.ref_seq = static_cast<std::uint32_t>(r);
     s.tcp = f->tcp;
     s.tcp.move_positions(SeqUnwrapper::kStart + s.ref_seq - r);
@@ -231,8 +237,11 @@ void FlowTable::Impl::remember(Connection& c, int d) {
 
 void FlowTable::Impl::forget_oldest_saved() {
     if (saved.empty()) return;
-    saved.erase(saved.oldest());
-    budget->release(kSavedCharge);
+    const std::uint32_t slot = saved.oldest();
+    Saved& s = saved.at(slot);
+    budget->release(saved_charge(s));
+    s.holes = std::vector<Hole>{};   // freed now, not when the slot is reused
+    saved.erase(slot);
 }
 
 void FlowTable::Impl::restore(Connection& c, int d) {
@@ -248,9 +257,9 @@ void FlowTable::Impl::restore(Connection& c, int d) {
     f->tcp = s.tcp;
     f->first_seen_set = true;
     f->closed = true;
-    f->reasm.resume_at(s.contiguous);
+    budget->release(saved_charge(s));
+    f->reasm.resume_at(s.contiguous, std::move(s.holes));   // charged by the reassembler now
     c.dir[d] = std::move(f);
-    budget->release(kSavedCharge);
     saved.erase(slot);
 }
 

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "tcpflow/base/intrusive_list.h"
 #include "tcpflow/base/open_index.h"
@@ -88,6 +89,9 @@ struct FlowTable::Impl {
         std::uint32_t ref_seq = 0;       // last sequence number seen
         TcpState tcp;                    // positions relative to SeqUnwrapper::kStart + ref_seq
         std::uint64_t contiguous = 0;
+        /// The holes it gave up (memory limit, hole timeout): restored with it, so that a late
+        /// byte that falls into one is still written at its offset. Charged with the entry.
+        std::vector<Hole> holes;
     };
 
     /// One segment as the rules see it.
@@ -125,6 +129,8 @@ struct FlowTable::Impl {
     Flow& replace(Connection& c, int d, const DecodedPacket& p, Timestamp ts, CloseReason why);
     void remember(Connection& c, int d);
     void forget_oldest_saved();
+    /// What a remembered flow costs the budget.
+    static std::size_t saved_charge(const Saved& s) noexcept { return kSavedCharge + Reassembler::holes_charge(s.holes); }
     void restore(Connection& c, int d);
     void retire(Connection& c, CloseReason why);
     void maybe_retire(Connection& c);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <utility>
 
 namespace tcpflow {
 
@@ -17,7 +18,27 @@ std::uint64_t count_differences(Bytes a, Bytes b) noexcept {
 }  // namespace
 
 Reassembler::~Reassembler() {
-    budget_->release(buffered_ + segments_.size() * kSegmentOverhead);
+    budget_->release(buffered_ + segments_.size() * kSegmentOverhead + holes_charged_);
+}
+
+void Reassembler::charge_holes() noexcept {
+    const std::size_t now = holes_charge(holes_);
+    if (now > holes_charged_) budget_->charge(now - holes_charged_);
+    else budget_->release(holes_charged_ - now);
+    holes_charged_ = now;
+}
+
+void Reassembler::resume_at(std::uint64_t n, std::vector<Hole> holes) noexcept {
+    next_ = n;
+    holes_ = std::move(holes);
+    charge_holes();
+}
+
+std::vector<Hole> Reassembler::take_holes() noexcept {
+    std::vector<Hole> h = std::move(holes_);
+    holes_ = {};
+    charge_holes();
+    return h;
 }
 
 std::uint64_t Reassembler::end() const noexcept {
@@ -180,6 +201,7 @@ bool Reassembler::fill_holes(std::uint64_t offset, Bytes data, ByteDelivery& out
             const Hole right{fill_end, h_end - fill_end};
             it->length = pos - it->offset;
             it = holes_.insert(std::next(it), right);
+            charge_holes();
             ++it;
         } else {
             ++it;
@@ -222,6 +244,7 @@ void Reassembler::record_hole(std::uint64_t offset, std::uint64_t length) {
         return;
     }
     holes_.push_back(Hole{offset, length});
+    charge_holes();
 }
 
 bool Reassembler::give_up_first_hole(ByteDelivery& out) {
@@ -246,7 +269,10 @@ void Reassembler::rebase(std::uint64_t n, std::uint64_t front) {
     for (auto& [off, seg] : segments_) moved.emplace(off + n, std::move(seg));
     segments_.swap(moved);
     for (auto& h : holes_) h.offset += n;
-    if (front < n) holes_.insert(holes_.begin(), Hole{front, n - front});
+    if (front < n) {
+        holes_.insert(holes_.begin(), Hole{front, n - front});
+        charge_holes();
+    }
     next_ += n;
 }
 

@@ -7,7 +7,8 @@
 // the shared MemoryBudget; at the limit the oldest hole is given up, then idle connections are
 // closed. Flows closed earlier (FIN, timeout, memory) are remembered in a bounded table so that a
 // later packet continues the same file at the right offset, and segments of a reset connection
-// change nothing.
+// change nothing. The holes a flow gave up are remembered with it (charged to the budget): a late
+// byte that falls into one is written at its offset after the flow resumes.
 #pragma once
 
 #include <cstdint>

@@ -62,8 +62,17 @@ public:
     /// `front` bytes of the new prefix are delivered by the caller, [front, n) becomes a hole.
     void rebase(std::uint64_t n, std::uint64_t front);
 
-    /// A flow resumed after it was closed: [0, n) counts as stored already.
-    void resume_at(std::uint64_t n) noexcept { next_ = n; }
+    /// A flow resumed after it was closed: [0, n) counts as stored already, except the `holes`
+    /// its earlier life gave up (sorted, disjoint, below n; from take_holes()): late bytes that
+    /// fall into them are still written at their offset. Their memory is charged from here on.
+    void resume_at(std::uint64_t n, std::vector<Hole> holes = {}) noexcept;
+    /// Hands the given-up holes over (to remember a closed flow), with their charge: the caller
+    /// charges holes_charge() of the result while it keeps them.
+    [[nodiscard]] std::vector<Hole> take_holes() noexcept;
+    /// What a list of holes costs (charged to the MemoryBudget by whoever holds it).
+    [[nodiscard]] static std::size_t holes_charge(const std::vector<Hole>& h) noexcept {
+        return h.capacity() * sizeof(Hole);
+    }
 
     [[nodiscard]] std::uint64_t contiguous_end() const noexcept { return next_; }
     /// One past the highest byte stored (the file size).
@@ -82,6 +91,8 @@ private:
     void retransmitted_part(std::uint64_t offset, Bytes data, ByteDelivery& out, InsertResult& r);
     InsertResult finish_late(std::uint64_t offset, Bytes data, ByteDelivery& out, InsertResult& r);
     void record_hole(std::uint64_t offset, std::uint64_t length);
+    /// Keeps the budget charge for holes_ equal to its capacity (after it may have grown).
+    void charge_holes() noexcept;
 
     OverlapPolicy policy_;
     MemoryBudget* budget_;
@@ -89,6 +100,7 @@ private:
     std::map<std::uint64_t, std::vector<std::uint8_t>> segments_;   ///< beyond next_, disjoint
     std::size_t buffered_ = 0;
     std::vector<Hole> holes_;            ///< given up, sorted, disjoint; at most kMaxHoles
+    std::size_t holes_charged_ = 0;      ///< holes_charge(holes_) as charged to the budget
 };
 
 }  // namespace tcpflow
