@@ -2,7 +2,8 @@
 # Installs what building and testing tcpflow needs on Debian 12 (run as root). Quiet when all is there.
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config libpcap-dev libcli11-dev googletest libgtest-dev libgmock-dev
-      zlib1g-dev python3 iproute2 libbenchmark-dev time clang libclang-rt-14-dev)
+      zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev python3 iproute2 libbenchmark-dev
+      time clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

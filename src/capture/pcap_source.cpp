@@ -1,5 +1,7 @@
 #include "tcpflow/capture/pcap_source.h"
 
+#include "tcpflow/capture/decompress.h"
+
 #include <pcap/pcap.h>
 #include <poll.h>
 
@@ -7,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 namespace tcpflow {
 
@@ -25,25 +28,55 @@ PcapSource::PcapSource(void* handle, std::string name, bool live)
       nano_{pcap_get_tstamp_precision(P(handle)) == PCAP_TSTAMP_PRECISION_NANO} {}
 
 PcapSource::~PcapSource() {
-    if (pcap_) pcap_close(P(pcap_));
+    if (pcap_) pcap_close(P(pcap_));   // closes the FILE* libpcap reads (never stdin)
+    if (underlying_ && underlying_ != stdin) std::fclose(underlying_);
 }
 
 std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path) {
     char errbuf[PCAP_ERRBUF_SIZE] = {};
-    // Our own FILE* with a large buffer: libpcap reads each record with fread, and stdio's default
-    // 4 KiB buffer would make that a read(2) per few packets.
     std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
     if (!f) throw std::runtime_error(path + ": " + std::strerror(errno));
+    const auto close_file = [f] {
+        if (f != stdin) std::fclose(f);
+    };
+    // The first bytes say whether it is compressed. A plain seekable file is only looked at, and
+    // libpcap reads it itself as below; anything else comes through a stream of ours: the
+    // decompressed content, or (a plain pipe) the bytes taken to look at it and then the rest.
+    OpenedInput input;
+    try {
+        input = open_input(fileno(f));
+    } catch (const std::exception& e) {
+        close_file();
+        throw std::runtime_error(path + ": " + e.what());
+    }
+    std::FILE* reader = f;
+    if (input.stream) {
+        reader = open_stream(*input.stream);
+        if (!reader) {
+            const int e = errno;
+            close_file();
+            throw std::runtime_error(path + ": " + std::strerror(e));
+        }
+    }
+    // Our own FILE* with a large buffer: libpcap reads each record with fread, and stdio's default
+    // 4 KiB buffer would make that a read(2) (or a decompressor call) per few packets.
     // glibc ignores the size unless it is given the buffer, so the source owns one.
     auto buffer = std::make_unique<char[]>(kReadBuffer);
-    std::setvbuf(f, buffer.get(), _IOFBF, kReadBuffer);
-    pcap_t* p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    std::setvbuf(reader, buffer.get(), _IOFBF, kReadBuffer);
+    pcap_t* p = pcap_fopen_offline_with_tstamp_precision(reader, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!p) {
-        if (f != stdin) std::fclose(f);
-        throw std::runtime_error(path + ": " + errbuf);
+        std::string why = input.stream ? input.stream->error() : std::string();
+        if (why.empty() && input.kind != Compression::none)
+            why = std::string(compression_name(input.kind)) + ": " + errbuf;   // "x.gz: gzip: unknown file format"
+        if (why.empty()) why = errbuf;
+        if (reader != f) std::fclose(reader);
+        close_file();
+        throw std::runtime_error(path + ": " + why);
     }
     auto src = std::unique_ptr<PcapSource>(new PcapSource(p, path, false));
     src->read_buffer_ = std::move(buffer);
+    src->stream_ = std::move(input.stream);
+    if (reader != f) src->underlying_ = f;
     return src;
 }
 
@@ -135,7 +168,10 @@ PcapSource::Next PcapSource::next(RawPacket& out, int wait_ms) {
             return Next::packet;
         }
         if (rc == PCAP_ERROR_BREAK) return live_ ? Next::timeout : Next::end;
-        if (rc == PCAP_ERROR) return Next::error;
+        if (rc == PCAP_ERROR) {
+            read_error_ = describe_read_error();
+            return Next::error;
+        }
         // rc == 0: live capture, nothing ready (non-blocking). Wait on the descriptor.
         if (!live_) return Next::end;
         const int fd = pcap_get_selectable_fd(P(pcap_));
@@ -146,7 +182,29 @@ PcapSource::Next PcapSource::next(RawPacket& out, int wait_ms) {
     }
 }
 
-std::string PcapSource::error() const { return pcap_geterr(P(pcap_)); }
+std::string PcapSource::error() const { return read_error_.empty() ? std::string(pcap_geterr(P(pcap_))) : read_error_; }
+
+std::string PcapSource::describe_read_error() {
+    std::string pcap_said = pcap_geterr(P(pcap_));
+    if (!stream_) return pcap_said;
+    // A read that failed inside our stream reaches libpcap as an I/O error; the stream knows why.
+    std::string why = stream_->error();
+    if (!why.empty()) return why;
+    auto* d = dynamic_cast<Decompressor*>(stream_.get());
+    if (!d) return pcap_said;
+    // libpcap refused what it was given. Corrupt compressed data often decompresses to garbage
+    // before a checksum (at the end of a bzip2 block, an xz block, a gzip member, a zstd or lz4
+    // frame) tells: decompress a little further to know which it is.
+    constexpr std::size_t kLookFurther = std::size_t{64} << 20;
+    std::vector<std::uint8_t> scratch(std::size_t{1} << 20);
+    for (std::size_t seen = 0; seen < kLookFurther;) {
+        const auto n = d->read(scratch.data(), scratch.size());
+        if (n <= 0) break;
+        seen += static_cast<std::size_t>(n);
+    }
+    why = d->error();
+    return why.empty() ? pcap_said : why + "; before that: " + pcap_said;
+}
 
 CaptureStats PcapSource::stats() const {
     CaptureStats s;

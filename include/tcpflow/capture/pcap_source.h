@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -10,6 +11,8 @@
 #include "tcpflow/decode/packet.h"
 
 namespace tcpflow {
+
+class ByteSource;
 
 struct CaptureStats {
     std::uint64_t received = 0, dropped = 0, if_dropped = 0;
@@ -20,8 +23,10 @@ class PcapSource {
 public:
     enum class Next { packet, timeout, end, error };
 
-    /// Opens a capture file ("-" = standard input) with nanosecond timestamps.
-    /// Throws std::runtime_error("<path>: <libpcap's reason>").
+    /// Opens a capture file ("-" = standard input) with nanosecond timestamps. gzip, bzip2, xz,
+    /// zstd and lz4 compressed ones, recognised by their first bytes, are read decompressed.
+    /// Throws std::runtime_error("<path>: <libpcap's reason>"), "<path>: gzip: <libpcap's reason>"
+    /// for compressed content libpcap refuses, "<path>: <what is wrong with the compressed data>".
     static std::unique_ptr<PcapSource> open_file(const std::string& path);
     /// Opens a live interface ("" = first device), snaplen 262144, several MiB of kernel buffer,
     /// immediate delivery. Throws std::runtime_error with libpcap's reason.
@@ -42,6 +47,9 @@ public:
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
     /// For live sources: waits at most `wait_ms` for a packet (timeout when none came).
     Next next(RawPacket& out, int wait_ms = 100);
+    /// Why next() returned error: libpcap's words, or what is wrong with the compressed data
+    /// ("gzip data is corrupt after 1234 bytes decompressed (incorrect data check)", followed by
+    /// "; before that: <libpcap's words>" when the garbage it gave made libpcap stop first).
     [[nodiscard]] std::string error() const;
     [[nodiscard]] CaptureStats stats() const;
     /// The pcap file header's snapshot length.
@@ -51,11 +59,15 @@ public:
 
 private:
     PcapSource(void* handle, std::string name, bool live);
+    std::string describe_read_error();
     void* pcap_;         // pcap_t*, kept opaque so pcap.h stays inside the adapter
     std::string name_;
     bool live_;
     bool nano_ = true;
     std::unique_ptr<char[]> read_buffer_;   // stdio buffer of a capture file; outlives pcap_close
+    std::unique_ptr<ByteSource> stream_;    // what libpcap reads when not the file itself; outlives pcap_close
+    std::FILE* underlying_ = nullptr;       // the file under stream_, closed after pcap_close
+    std::string read_error_;                // why next() returned error, when more than libpcap's words
 };
 
 }  // namespace tcpflow
