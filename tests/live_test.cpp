@@ -687,6 +687,7 @@ void missing_segment_case(bool more_keeps_coming) {
     EXPECT_EQ(files.wait(milliseconds(5000)), 0) << files.err();
     EXPECT_EQ(console.wait(milliseconds(5000)), 0) << console.err();
     expect_same(path, full);
+    EXPECT_NE(console.out().find(missing), std::string::npos) << "-c never printed the late filler: " << console.out();
     std::printf("[   info   ] behind the hole: file after %ld ms, -c after %ld ms\n", file_ms, console_ms);
 }
 
