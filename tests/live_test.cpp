@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <net/if.h>
+#include <netpacket/packet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -21,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -109,6 +111,7 @@ struct SpawnOptions {
     int stdout_fd = -1;                                        ///< -1 = a file read by out()
     std::vector<std::pair<std::string, std::string>> env;      ///< extra variables
     std::optional<uid_t> uid;                                  ///< run as this uid/gid (from root)
+    std::vector<std::pair<int, int>> fds;                      ///< parent descriptor -> number in the child
 };
 
 class Spawned {
@@ -128,6 +131,9 @@ public:
             dup2(in, 0);
             dup2(o, 1);
             dup2(e, 2);
+            for (const auto& [from, to] : so.fds) {   // the copy is inherited (no FD_CLOEXEC)
+                if (from == to ? fcntl(to, F_SETFD, 0) < 0 : dup2(from, to) < 0) _exit(127);
+            }
             unsetenv("SUDO_UID");
             unsetenv("SUDO_GID");
             for (const auto& [k, v] : so.env) setenv(k.c_str(), v.c_str(), 1);
@@ -158,6 +164,11 @@ public:
     [[nodiscard]] std::string err() const { return read_file(base_ + ".err"); }
     [[nodiscard]] std::string out() const { return read_file(base_ + ".out"); }
     void signal(int sig) const { kill(pid_, sig); }
+    /// True once the process has exited (does not wait).
+    bool exited() {
+        if (!exited_ && waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
+        return exited_;
+    }
 
     /// Polls stderr until it contains `text` (true) or the process ends / the deadline passes.
     bool wait_for_err(const std::string& text, milliseconds limit = milliseconds(10000)) {
@@ -430,7 +441,7 @@ TEST(Live, CaptureWithoutPrivilegeIsOneClearLineAndExit1) {
     REQUIRE_NETNS(ns);
     TempDir out;
     ASSERT_EQ(chmod(out.path().c_str(), 0777), 0);
-    Spawned tf(tcpflow_argv({"-i", "lo", "-o", out.path()}), SpawnOptions{-1, -1, {}, 65534});
+    Spawned tf(tcpflow_argv({"-i", "lo", "-o", out.path()}), SpawnOptions{-1, -1, {}, 65534, {}});
     const int rc = tf.wait(milliseconds(10000));
     const std::string err = tf.err();
     EXPECT_EQ(rc, 1) << err;
@@ -512,7 +523,7 @@ TEST(Live, UnderSudoFilesBelongToTheInvokingUser) {
     const std::string out = tmp / "mine";
     Listener l;
     Spawned tf(tcpflow_argv({"-i", "lo", "-o", out, "port", std::to_string(l.port())}),
-               SpawnOptions{-1, -1, {{"SUDO_UID", "4321"}, {"SUDO_GID", "4322"}}, std::nullopt});
+               SpawnOptions{-1, -1, {{"SUDO_UID", "4321"}, {"SUDO_GID", "4322"}}, std::nullopt, {}});
     ASSERT_TRUE(tf.wait_for_err("tcpflow: listening on lo")) << tf.err();
     const Conversation c = pop3_session(l, out, 20000);
     tf.signal(SIGINT);
@@ -524,6 +535,320 @@ TEST(Live, UnderSudoFilesBelongToTheInvokingUser) {
         EXPECT_EQ(st.st_uid, 4321u) << p;
         EXPECT_EQ(st.st_gid, 4322u) << p;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live capture under trying conditions: a segment the capture never sees, a reader that goes away,
+// a quiet interface, an output folder deleted mid-run.
+
+/// Polls `done` until it holds (true; the milliseconds it took in *took_ms) or `limit` passes.
+template <class Pred>
+bool poll_until(Pred done, milliseconds limit, long* took_ms = nullptr) {
+    const auto t0 = Clock::now();
+    for (;;) {
+        if (done()) {
+            if (took_ms) *took_ms = static_cast<long>(std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count());
+            return true;
+        }
+        if (Clock::now() - t0 > limit) return false;
+        std::this_thread::sleep_for(milliseconds(1));   // polling, not timing
+    }
+}
+
+/// Frames that no socket sent, written straight onto the namespace's loopback through a packet
+/// socket: the capture sees them as received on lo. They go to 192.0.2.x (TEST-NET-1) and to a MAC
+/// that is not lo's, so the namespace's own IP stack drops them: nothing answers, no RST.
+class Injector {
+public:
+    Injector() {
+        fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+        if (fd_ < 0) throw std::runtime_error(std::string("packet socket: ") + std::strerror(errno));
+        to_.sll_family = AF_PACKET;
+        to_.sll_ifindex = static_cast<int>(if_nametoindex("lo"));
+        to_.sll_halen = 6;
+    }
+    ~Injector() { close(fd_); }
+    Injector(const Injector&) = delete;
+    Injector& operator=(const Injector&) = delete;
+    void send(const Frame& f) const {
+        if (sendto(fd_, f.data(), f.size(), 0, reinterpret_cast<const sockaddr*>(&to_), sizeof to_) !=
+            static_cast<ssize_t>(f.size()))
+            throw std::runtime_error(std::string("inject: ") + std::strerror(errno));
+    }
+
+private:
+    int fd_ = -1;
+    sockaddr_ll to_{};
+};
+
+/// One TCP connection 192.0.2.1:PORT -> 192.0.2.2:110, frame by frame; offsets are stream offsets
+/// (0 = the first byte after the SYN).
+struct InjectedConnection {
+    const Injector& inj;
+    std::uint16_t cport;
+    static constexpr std::uint32_t kClientIsn = 0xFFFFFF00u, kServerIsn = 5000;   // the client's wraps 2^32
+    IpAddress a = ip("192.0.2.1"), b = ip("192.0.2.2");
+
+    void handshake() const {
+        inj.send(eth_tcp({a, b, cport, 110, kClientIsn, 0, 0x02, 65535, "", {}}));
+        inj.send(eth_tcp({b, a, 110, cport, kServerIsn, kClientIsn + 1, 0x12, 65535, "", {}}));
+        inj.send(eth_tcp({a, b, cport, 110, kClientIsn + 1, kServerIsn + 1, 0x10, 65535, "", {}}));
+    }
+    void client(std::uint64_t offset, const std::string& payload) const {
+        inj.send(eth_tcp({a, b, cport, 110, seq(offset), kServerIsn + 1, 0x18, 65535, payload, {}}));
+    }
+    void client_fin(std::uint64_t offset) const {
+        inj.send(eth_tcp({a, b, cport, 110, seq(offset), kServerIsn + 1, 0x11, 65535, "", {}}));
+        inj.send(eth_tcp({b, a, 110, cport, kServerIsn + 1, seq(offset) + 1, 0x11, 65535, "", {}}));
+    }
+    [[nodiscard]] std::string client_file() const {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "192.000.002.001.%05u-192.000.002.002.00110", cport);
+        return buf;
+    }
+    [[nodiscard]] static std::uint32_t seq(std::uint64_t offset) {
+        return static_cast<std::uint32_t>(kClientIsn + 1 + offset);
+    }
+};
+
+// A segment the capture never sees (lost before the capture point): the data behind the hole is
+// in the file, and on -c, within the give-up bound (2 s in live capture) plus the 100 ms delivery
+// bound, while the capture runs, whether more data keeps arriving or the connection goes quiet.
+// A filler that comes late still lands at its offset.
+void missing_segment_case(bool more_keeps_coming) {
+    TempDir out, out_c;
+    Spawned files(tcpflow_argv({"-i", "lo", "-o", out.path(), "host", "192.0.2.2"}));
+    Spawned console(tcpflow_argv({"-c", "-i", "lo", "-o", out_c.path(), "host", "192.0.2.2"}));
+    ASSERT_TRUE(files.wait_for_err("tcpflow: listening on lo")) << files.err();
+    ASSERT_TRUE(console.wait_for_err("tcpflow: listening on lo")) << console.err();
+
+    const Injector inj;
+    const InjectedConnection c{inj, static_cast<std::uint16_t>(more_keeps_coming ? 40002 : 40001)};
+    const std::string path = out / c.client_file();
+    const std::string before = "USER alice\r\n", missing = "PASS this-segment-is-never-captured\r\n",
+                      behind = "LIST data-behind-the-hole\r\n";
+    c.handshake();
+    c.client(0, before);
+    long ms = -1;
+    ASSERT_TRUE(poll_until([&] { return read_file(path) == before; }, milliseconds(3000), &ms))
+        << "the data in front of the hole never reached the file";
+    EXPECT_LE(ms, 100) << "the data in front of the hole took too long to reach the file";
+
+    // The segment carrying `missing` is lost; the one behind it arrives.
+    const std::uint64_t at = before.size() + missing.size();
+    const auto behind_sent = Clock::now();
+    c.client(at, behind);
+    std::atomic<bool> stop{false};
+    std::string later;   // more data behind the hole, a line every 50 ms
+    std::thread more([&] {
+        std::uint64_t off = at + behind.size();
+        for (int i = 0; more_keeps_coming && !stop.load(); ++i) {
+            std::this_thread::sleep_for(milliseconds(50));   // pacing the traffic, not timing
+            const std::string line = "NOOP " + std::to_string(i) + "\r\n";
+            c.client(off, line);
+            off += line.size();
+            later += line;
+        }
+    });
+    long file_ms = -1, console_ms = -1;
+    poll_until(
+        [&] {
+            const auto now_ms = [&] {
+                return static_cast<long>(std::chrono::duration_cast<milliseconds>(Clock::now() - behind_sent).count());
+            };
+            const std::string got = read_file(path);
+            if (file_ms < 0 && got.size() >= at + behind.size() && got.compare(at, behind.size(), behind) == 0)
+                file_ms = now_ms();
+            if (console_ms < 0 && console.out().find(behind) != std::string::npos) console_ms = now_ms();
+            return file_ms >= 0 && console_ms >= 0;
+        },
+        milliseconds(6000));
+    stop.store(true);
+    more.join();
+    EXPECT_FALSE(files.exited()) << files.err();
+    EXPECT_FALSE(console.exited()) << console.err();
+    ASSERT_GE(file_ms, 0) << "the data behind the hole never reached the file during the capture";
+    EXPECT_LE(file_ms, 2100) << "the data behind the hole reached the file too late";
+    EXPECT_GE(console_ms, 0) << "-c never printed the data behind the hole during the capture: " << console.out();
+    EXPECT_LE(console_ms, 2100) << "-c printed the data behind the hole too late";
+    const std::string got = read_file(path);
+    ASSERT_GE(got.size(), at);
+    EXPECT_EQ(got.substr(0, before.size()), before);
+    EXPECT_EQ(got.substr(before.size(), missing.size()), std::string(missing.size(), '\0')) << "the hole is not left as a hole";
+
+    // The lost segment is sent again at last: it lands at its offset.
+    const std::string full = before + missing + behind + later;
+    c.client(before.size(), missing);
+    c.client_fin(full.size());
+    EXPECT_TRUE(poll_until([&] { return read_file(path) == full; }, milliseconds(3000)))
+        << "the late filler did not land at its offset during the capture";
+    files.signal(SIGINT);
+    console.signal(SIGINT);
+    EXPECT_EQ(files.wait(milliseconds(5000)), 0) << files.err();
+    EXPECT_EQ(console.wait(milliseconds(5000)), 0) << console.err();
+    expect_same(path, full);
+    EXPECT_NE(console.out().find(missing), std::string::npos) << "-c never printed the late filler: " << console.out();
+    std::printf("[   info   ] behind the hole: file after %ld ms, -c after %ld ms\n", file_ms, console_ms);
+}
+
+TEST(Live, DataBehindAMissingSegmentIsWrittenWithinTheGiveUpBound) {
+    REQUIRE_NETNS(ns);
+    {
+        SCOPED_TRACE("nothing arrives after the data behind the hole");
+        missing_segment_case(false);
+    }
+    {
+        SCOPED_TRACE("more data keeps arriving behind the hole");
+        missing_segment_case(true);
+    }
+}
+
+// tcpflow -c -i lo ... | head -c N: once head has gone, the next output ends the run quietly
+// (exit 0, no error message) and the report is completed.
+TEST(Live, ConsoleIntoHeadEndsQuietlyOnceMoreTrafficComes) {
+    REQUIRE_NETNS(ns);
+    TempDir out;
+    Listener l;
+    int p[2];
+    ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+    Spawned head({"head", "-c", "100"}, SpawnOptions{p[0], -1, {}, std::nullopt, {}});
+    Spawned tf(tcpflow_argv({"-c", "-X", out / "report.xml", "-i", "lo", "-o", out.path(), "port", std::to_string(l.port())}),
+               SpawnOptions{-1, p[1], {}, std::nullopt, {}});
+    close(p[0]);
+    close(p[1]);
+    ASSERT_TRUE(tf.wait_for_err("tcpflow: listening on lo")) << tf.err();
+    pop3_session(l, out.path(), 1000, false);
+    EXPECT_EQ(head.wait(milliseconds(5000)), 0) << "head never got its 100 bytes";
+    EXPECT_EQ(head.out().size(), 100u);
+    // More traffic: tcpflow writes it, finds nobody reading, and stops by itself.
+    pop3_session(l, out.path(), 1000, false);
+    const int rc = tf.wait(milliseconds(3000));
+    const std::string err = tf.err();
+    EXPECT_EQ(rc, 0) << "the run did not end by itself after head exited: " << err;
+    std::size_t start = 0;
+    while (start < err.size()) {
+        const std::size_t nl = err.find('\n', start);
+        const std::string line = err.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+        EXPECT_TRUE(line == "tcpflow: listening on lo" || line == "tcpflow: terminating orderly" ||
+                    line.find(" packets received by filter, ") != std::string::npos)
+            << "unexpected message: " << line;
+        if (nl == std::string::npos) break;
+        start = nl + 1;
+    }
+    const std::string report = read_file(out / "report.xml");
+    EXPECT_NE(report.find("</dfxml>"), std::string::npos) << "the report was not completed: " << report.substr(report.size() > 300 ? report.size() - 300 : 0);
+}
+
+// --idle-timeout on a quiet interface: a connection that stops sending, with no other packet at
+// all in the namespace, is closed within a few seconds (close line on -S tcp_alert_fd, mtime set
+// to its first packet's time); when it speaks again its file goes on.
+TEST(Live, IdleTimeoutClosesAConnectionOnAQuietInterface) {
+    REQUIRE_NETNS(ns);
+    TempDir out;
+    Listener l;
+    int p[2];
+    ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+    ASSERT_EQ(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+    Spawned tf(tcpflow_argv({"--idle-timeout=1", "-S", "tcp_alert_fd=3", "-i", "lo", "-o", out.path(), "port",
+                             std::to_string(l.port())}),
+               SpawnOptions{-1, -1, {}, std::nullopt, {{p[1], 3}}});
+    close(p[1]);
+    ASSERT_TRUE(tf.wait_for_err("tcpflow: listening on lo")) << tf.err();
+
+    const auto first_packet = std::chrono::system_clock::now();
+    std::uint16_t cport = 0;
+    const int cli = connect_to(l.port(), &cport);
+    const int srv = l.accept_one();
+    std::string to_server, to_client;
+    // Lines for 1.5 s (never 1 s apart), so the file's last write is well after its first packet.
+    for (int i = 0; i < 6; ++i) {
+        if (i > 0) std::this_thread::sleep_for(milliseconds(300));   // a person typing, not a timing check
+        const std::string q = "NOOP " + std::to_string(i) + "\r\n", a = "+OK " + std::to_string(i) + "\r\n";
+        send_all(cli, q);
+        EXPECT_EQ(recv_exactly(srv, q.size()), q);
+        send_all(srv, a);
+        EXPECT_EQ(recv_exactly(cli, a.size()), a);
+        to_server += q;
+        to_client += a;
+    }
+    const auto went_quiet = Clock::now();
+    const std::string c2s = out / flow_name(cport, l.port()), s2c = out / flow_name(l.port(), cport);
+    std::string alerts;
+    long closed_ms = -1;
+    poll_until(
+        [&] {
+            char buf[4096];
+            for (ssize_t n; (n = read(p[0], buf, sizeof buf)) > 0;) alerts.append(buf, static_cast<std::size_t>(n));
+            if (alerts.find("close\t" + c2s + "\n") == std::string::npos || alerts.find("close\t" + s2c + "\n") == std::string::npos)
+                return false;
+            closed_ms = static_cast<long>(std::chrono::duration_cast<milliseconds>(Clock::now() - went_quiet).count());
+            return true;
+        },
+        milliseconds(8000));
+    EXPECT_FALSE(tf.exited()) << tf.err();
+    EXPECT_NE(alerts.find("open\t" + c2s + "\n"), std::string::npos) << alerts;
+    EXPECT_NE(alerts.find("open\t" + s2c + "\n"), std::string::npos) << alerts;
+    ASSERT_GE(closed_ms, 0) << "the idle connection was never closed; alerts: " << alerts;
+    EXPECT_LE(closed_ms, 3000) << "closing the idle connection took too long";
+    std::printf("[   info   ] closed %ld ms after the connection went quiet\n", closed_ms);
+    for (const std::string& f : {c2s, s2c}) {
+        struct stat st{};
+        ASSERT_EQ(stat(f.c_str(), &st), 0) << f;
+        const auto mtime = std::chrono::system_clock::time_point(
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds(st.st_mtim.tv_sec) +
+                                                                           std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+        EXPECT_LT(mtime - first_packet, milliseconds(500)) << f << ": mtime is not its first packet's time";
+        EXPECT_GT(mtime - first_packet, milliseconds(-1000)) << f;
+    }
+    expect_same(c2s, to_server);
+    expect_same(s2c, to_client);
+
+    // The connection speaks again: its files go on.
+    send_all(cli, "QUIT\r\n");
+    EXPECT_EQ(recv_exactly(srv, 6), "QUIT\r\n");
+    send_all(srv, "+OK bye\r\n");
+    EXPECT_EQ(recv_exactly(cli, 9), "+OK bye\r\n");
+    close(cli);
+    close(srv);
+    to_server += "QUIT\r\n";
+    to_client += "+OK bye\r\n";
+    EXPECT_TRUE(poll_until([&] { return read_file(c2s) == to_server && read_file(s2c) == to_client; }, milliseconds(3000)));
+    tf.signal(SIGINT);
+    EXPECT_EQ(tf.wait(milliseconds(5000)), 0) << tf.err();
+    close(p[0]);
+    expect_same(c2s, to_server);
+    expect_same(s2c, to_client);
+}
+
+// The output folder deleted during a live run (rm -rf OUT): later flows go to the recreated
+// folder, within the usual 100 ms; at the end the lost report is one message and status 1.
+TEST(Live, OutputFolderDeletedDuringTheRun) {
+    REQUIRE_NETNS(ns);
+    TempDir tmp;
+    const std::string out = tmp / "out";
+    Listener l;
+    Spawned tf(tcpflow_argv({"-i", "lo", "-o", out, "port", std::to_string(l.port())}));
+    ASSERT_TRUE(tf.wait_for_err("tcpflow: listening on lo")) << tf.err();
+    const Conversation c1 = pop3_session(l, out, 20000);
+    EXPECT_TRUE(poll_until([&] { return read_file(out + "/" + flow_name(c1.server_port, c1.client_port)) == c1.server_sent; },
+                           milliseconds(3000)));
+    std::error_code ec;
+    fs::remove_all(out, ec);
+    ASSERT_FALSE(ec) << ec.message();
+
+    const Conversation c2 = pop3_session(l, out, 20000);
+    EXPECT_GE(c2.first_line_visible_ms, 0) << "no flow file in the recreated folder: " << tf.err();
+    EXPECT_LE(c2.first_line_visible_ms, 100) << "the first request line took too long to reach the file";
+    EXPECT_FALSE(tf.exited()) << tf.err();
+    tf.signal(SIGINT);
+    const int rc = tf.wait(milliseconds(5000));
+    const std::string err = tf.err();
+    EXPECT_EQ(rc, 1) << err;
+    const std::string msg = "tcpflow: " + out + "/report.xml was removed during the run";
+    EXPECT_NE(err.find(msg), std::string::npos) << err;
+    EXPECT_EQ(err.find(msg), err.rfind(msg)) << "said more than once: " << err;
+    expect_same(out + "/" + flow_name(c2.client_port, c2.server_port), c2.client_sent);
+    expect_same(out + "/" + flow_name(c2.server_port, c2.client_port), c2.server_sent);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -563,7 +888,7 @@ std::string small_capture(const TempDir& tmp, std::string& to_server, std::strin
 int feed_through_pipe(const std::string& bytes, const std::string& out, std::string& err) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-    Spawned tf(tcpflow_argv({"-r", "-", "-o", out}), SpawnOptions{p[0], -1, {}, std::nullopt});
+    Spawned tf(tcpflow_argv({"-r", "-", "-o", out}), SpawnOptions{p[0], -1, {}, std::nullopt, {}});
     close(p[0]);
     const std::size_t half = bytes.size() / 2;
     EXPECT_EQ(write(p[1], bytes.data(), half), static_cast<ssize_t>(half));
@@ -607,7 +932,7 @@ TEST(Pipeline, StopSignalEndsABlockingReadOfStdin) {
         ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
         std::vector<std::string> args{"-r", "-", "-o", out.path()};
         args.insert(args.end(), extra.begin(), extra.end());
-        Spawned tf(tcpflow_argv(args), SpawnOptions{p[0], -1, {}, std::nullopt});
+        Spawned tf(tcpflow_argv(args), SpawnOptions{p[0], -1, {}, std::nullopt, {}});
         close(p[0]);
         ASSERT_EQ(write(p[1], pcap.data(), pcap.size()), static_cast<ssize_t>(pcap.size()));
         // Wait until tcpflow's reading thread (the thread-group leader) blocks in read(0, ...)
@@ -643,10 +968,10 @@ TEST(Pipeline, RealTcpdumpStoppedFirst) {
     const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     // tcpdump -U: one flush per packet, as people use it in pipelines. Its stdout is the pipe.
     Spawned dump({"tcpdump", "-i", "lo", "--immediate-mode", "-B", "32768", "-U", "-n", "-s", "262144", "-w", "-", "port", std::to_string(l.port())},
-                 SpawnOptions{devnull, p[1], {}, std::nullopt});
+                 SpawnOptions{devnull, p[1], {}, std::nullopt, {}});
     close(p[1]);
     ASSERT_TRUE(dump.wait_for_err("listening on lo")) << dump.err();
-    Spawned tf(tcpflow_argv({"-r", "-", "-o", out.path()}), SpawnOptions{p[0], -1, {}, std::nullopt});
+    Spawned tf(tcpflow_argv({"-r", "-", "-o", out.path()}), SpawnOptions{p[0], -1, {}, std::nullopt, {}});
     close(p[0]);
     close(devnull);
     const Conversation c = pop3_session(l, out.path(), 1u * 1024 * 1024, false);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing tcpflow needs on Debian 12 (run as root). Quiet when all is there.
 set -euo pipefail
+# tcpdump: live_test's tcpdump | tcpflow -r - pipeline; tcpreplay and tcpflow (1.6.1, the
+# reference; tests never run it, they run the built binary): tools/bench.py, tools/bench_live.py.
 pkgs=(cmake g++ make pkg-config libpcap-dev libcli11-dev googletest libgtest-dev libgmock-dev
       zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev python3 iproute2 libbenchmark-dev
-      time clang libclang-rt-14-dev)
+      time clang libclang-rt-14-dev tcpdump tcpreplay tcpflow)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
