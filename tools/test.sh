@@ -31,7 +31,7 @@ stage_start=$SECONDS
 # stage NAME: starts timing a stage (the previous one ends here).
 stage_name=""
 stage() {
-  if [[ -n $stage_name ]]; then timings+=("$(printf '%-28s %4ds' "$stage_name" $((SECONDS - stage_start)))"); fi
+  if [[ -n $stage_name ]]; then timings+=("$(printf '%5ds  %s' $((SECONDS - stage_start)) "$stage_name")"); fi
   stage_name=$1
   stage_start=$SECONDS
   [[ -n $1 ]] && echo "== $1"
@@ -251,6 +251,7 @@ stage ""
 
 echo "== time per stage"
 printf '   %s\n' "${timings[@]}"
+printf '   %5ds  total\n' "$SECONDS"
 echo "== skipped tests (${#skip_list[@]})"
 ((${#skip_list[@]} == 0)) || printf '   %s\n' "${skip_list[@]}"
 # One closing line for all three runs (a skip is not a pass).
