@@ -52,7 +52,10 @@ bool CaptureLoop::pump(PcapSource& src, bool live) {
                     (name.empty() ? "" : " (" + name + ")"));
         return false;
     }
-    g_source.store(&src);
+    // The signal handler breaks only a blocking read (a file, `-r -`). A live source never blocks
+    // (poll with a timeout; the loop checks the stop flag), and libpcap's break of a TPACKET_V3
+    // read can skip the packet it was at.
+    g_source.store(live ? nullptr : &src);
     dump_format_ = DumpFormat{dlt, src.snaplen(), source_is_nanosecond(src.name(), live)};
     if (path_.unused) path_.unused->start(dump_format_);
     RawPacket raw;
@@ -124,7 +127,7 @@ void CaptureLoop::drain_after_stop(PcapSource& src, LinkType link, RawPacket& ra
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
     int idle = 0;
     while (idle < 2 && std::chrono::steady_clock::now() < until) {
-        const auto r = src.next(raw, 25);   // the first call may only report the breakloop
+        const auto r = src.next(raw, 25);
         if (r == PcapSource::Next::packet) {
             handle(link, raw, pkt);
             idle = 0;

@@ -1,5 +1,7 @@
 #include "tcpflow/app/worker_pool.h"
 
+#include "tcpflow/base/threads.h"
+
 #include <pthread.h>
 
 #include <csignal>
@@ -124,13 +126,8 @@ WorkerPool::WorkerPool(unsigned n, std::size_t memory_per_worker, const ShardFac
         make(impl_->workers.back()->shard, i);
     }
     for (auto& w : impl_->workers)
-        w->thread = std::thread([wp = w.get()] {
-            // Stop signals go to the reading thread (they must interrupt a blocking read of -r -).
-            sigset_t all;
-            sigfillset(&all);
-            pthread_sigmask(SIG_BLOCK, &all, nullptr);
-            Impl::run(*wp);
-        });
+        // Stop signals go to the reading thread (they must interrupt a blocking read of -r -).
+        w->thread = start_thread_without_signals([wp = w.get()] { Impl::run(*wp); });
 }
 
 WorkerPool::~WorkerPool() { finish(); }

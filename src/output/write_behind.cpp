@@ -1,6 +1,8 @@
 // write_behind.cpp: flow-file creates, writes, mtimes and closes on an I/O thread (see write_behind.h).
 #include "tcpflow/output/write_behind.h"
 
+#include "tcpflow/base/threads.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -22,7 +24,8 @@ constexpr std::size_t kMaxDone = 4096;            // finished jobs kept for the 
 }  // namespace
 
 WriteBehind::WriteBehind(std::size_t max_jobs, std::size_t max_bytes, Diagnostics& diagnostics)
-    : max_jobs_{max_jobs ? max_jobs : 1}, max_bytes_{max_bytes}, diagnostics_{diagnostics}, thread_{[this] { run(); }} {}
+    : max_jobs_{max_jobs ? max_jobs : 1}, max_bytes_{max_bytes}, diagnostics_{diagnostics},
+      thread_{start_thread_without_signals([this] { run(); })} {}
 
 WriteBehind::~WriteBehind() {
     {
@@ -120,10 +123,8 @@ std::vector<std::uint8_t> WriteBehind::take_buffer() {
 }
 
 void WriteBehind::run() {
-    // Stop signals go to the reading thread (they must interrupt a blocking read of -r -).
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    // Started with every signal blocked (start_thread_without_signals): stop signals go to the
+    // reading thread.
     std::vector<Job> batch;
     std::unique_lock lk{mu_};
     for (;;) {
