@@ -88,9 +88,12 @@ TEST(RunE2e, PcapPerFlowUnderChrootLandsInTheOutputFolder) {
     TempDir root;
     ASSERT_EQ(chmod(root.path().c_str(), 0755), 0);
     // LeakSanitizer cannot read /proc from inside the chroot; the leak check runs in every other test.
-    if (const char* a = std::getenv("ASAN_OPTIONS")) setenv("ASAN_OPTIONS", (std::string(a) + ":detect_leaks=0").c_str(), 1);
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    const std::string asan_before = asan ? asan : "";
+    if (asan) setenv("ASAN_OPTIONS", (asan_before + ":detect_leaks=0").c_str(), 1);
     const std::string cap = write_capture(root / "c.pcap", 2, 3);
     const auto r = run_tcpflow({"-r", cap, "-K", "-U", "nobody", "-z", root.path(), "-o", root / "out"});
+    if (asan) setenv("ASAN_OPTIONS", asan_before.c_str(), 1);   // leak checks again for the tests after this one
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(fs::exists(root / "out/010.000.000.001.02000-010.000.000.002.00080.pcap")) << r.err;
     EXPECT_TRUE(fs::exists(root / "out/010.000.000.001.02001-010.000.000.002.00080.pcap"));
