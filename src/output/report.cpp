@@ -16,6 +16,7 @@
 
 #include "tcpflow/decode/packet.h"
 #include "tcpflow/base/text.h"
+#include "tcpflow/output/name_allocator.h"
 #include "tcpflow/version.h"
 
 namespace tcpflow {
@@ -23,38 +24,23 @@ namespace {
 
 const char* reason_text(CloseReason r) noexcept { return close_reason_name(r); }
 
-/// "report.xml" -> "reportc1.xml": cN goes before the extension of the last path component.
-std::string with_collision(const std::string& path, unsigned n) {
-    if (n == 0) return path;
-    const std::size_t slash = path.rfind('/');
-    const std::size_t dot = path.rfind('.');
-    const std::size_t at = (dot != std::string::npos && (slash == std::string::npos || dot > slash + 1)) ? dot : path.size();
-    return path.substr(0, at) + "c" + std::to_string(n) + path.substr(at);
-}
-
-/// The report never replaces a file: a regular file (or nothing) at `path` means the first free
-/// name of path, pathc1, pathc2... (cN before the extension) is created, empty, and claimed. A
-/// device or pipe (/dev/stdout) is written as it is. False with `error` set when none can be made.
+/// The report never replaces a file: it takes the first free name of path, pathc1, pathc2... (cN
+/// before the extension), as the -w file does; a device or pipe (/dev/stdout) is written as it
+/// is. False with `error` set when none can be made (a folder at `path` is an error, as before).
 bool claim_free_name(const std::string& path, std::string& chosen, std::string& error) {
     struct stat st{};
-    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-        chosen = path;
-        return true;
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        error = std::strerror(EISDIR);
+        return false;
     }
-    for (unsigned n = 0; n < 100000; ++n) {
-        chosen = with_collision(path, n);
-        const int fd = ::open(chosen.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0) {
-            ::close(fd);
-            return true;
-        }
-        if (errno != EEXIST) {
-            error = std::strerror(errno);
-            return false;
-        }
+    chosen = path;
+    const NameAllocator::Created c = create_first_free(chosen, FileOwner{});   // the run hands it over
+    if (c.fd < 0) {
+        error = std::strerror(c.err);
+        return false;
     }
-    error = std::strerror(EEXIST);
-    return false;
+    ::close(c.fd);
+    return true;
 }
 
 const char* tunnel_text(std::uint8_t kind) noexcept {
