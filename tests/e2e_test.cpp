@@ -463,6 +463,110 @@ TEST_F(E2E, ThreeRunsAtOnceIntoOneFolderWriteEveryFlowOnceEach) {
         << " in no report; first of each:\n" << examples;
 }
 
+/// Run `run`'s texts for connection `i` (its client port 10000+i): each run's bytes its own.
+std::string run_client_text(int run, int i) { return "run " + std::to_string(run) + " " + client_text(i); }
+std::string run_server_text(int run, int i) { return "run " + std::to_string(run) + " " + server_text(i); }
+
+/// Connections 10000+first ... 10000+first+n-1, in the shape of many_connections, with run's texts.
+void run_connections(Capture& cap, int run, int first, int n) {
+    for (int i = first; i < first + n; ++i) {
+        Talk t;
+        t.handshake();
+        const std::string c = run_client_text(run, i), s = run_server_text(run, i);
+        t.c(0, c);
+        t.s(0, s);
+        t.s(static_cast<std::uint32_t>(s.size()), "", FIN | ACK);
+        t.c(static_cast<std::uint32_t>(c.size()), "", FIN | ACK);
+        for (auto& rec : t.cap.records()) {
+            Frame f = rec.data;
+            const std::size_t at = f[26 + 3] == 1 ? 34 : 36;   // the client's port (see many_connections)
+            f[at] = static_cast<std::uint8_t>((10000 + i) >> 8);
+            f[at + 1] = static_cast<std::uint8_t>((10000 + i) & 0xff);
+            cap.add(std::move(f));
+        }
+    }
+}
+
+// Four runs of four different captures into one folder at once (one with -j 2). Captures 0 and 1
+// hold the same connections (addresses and ports) with other bytes, 2 overlaps both halfway and
+// 3 overlaps 2: a name wanted by several runs is written once by each, under the first free names
+// (name, c1, c2), and each run's report (report.xml, reportc1.xml... : the first free name
+// too) lists only its own files, each holding its own capture's bytes. Exit 0 for all.
+TEST_F(E2E, FourRunsOfDifferentCapturesIntoOneFolderEachWriteTheirOwnFlowsOnce) {
+    constexpr int kConns = 400;
+    const int first[4] = {0, 0, kConns / 2, kConns};
+    for (int k = 0; k < 4; ++k) {
+        Capture cap;
+        run_connections(cap, k, first[k], kConns);
+        cap.write(dir / ("in" + std::to_string(k) + ".pcap"));
+    }
+    fs::create_directories(out());
+    std::vector<std::future<RunResult>> runs;
+    for (int k = 0; k < 4; ++k)
+        runs.push_back(std::async(std::launch::async, [this, k] {
+            std::vector<std::string> args{"-r", dir / ("in" + std::to_string(k) + ".pcap"), "-o", out()};
+            if (k == 3) args.insert(args.end(), {"-j", "2"});
+            return run_tcpflow(args);
+        }));
+    for (int k = 0; k < 4; ++k) {
+        const RunResult r = runs[static_cast<std::size_t>(k)].get();
+        EXPECT_EQ(r.exit_code, 0) << "run " << k << ": " << r.err.substr(0, 400);
+        EXPECT_EQ(r.err, "") << "run " << k;
+    }
+    auto f = read_tree(out());
+    // The reports: the first free names, and each one found by its run's command line.
+    std::map<int, std::vector<std::string>> listed_by;   // run -> the files its report lists
+    for (const std::string name : {"report.xml", "reportc1.xml", "reportc2.xml", "reportc3.xml"}) {
+        ASSERT_EQ(f.count(name), 1u) << name;
+        const std::string& report = f.at(name);
+        int run = -1;
+        for (int k = 0; k < 4; ++k)
+            if (report.find("in" + std::to_string(k) + ".pcap") != std::string::npos) run = k;
+        ASSERT_NE(run, -1) << name << " names no run's capture";
+        EXPECT_EQ(listed_by.count(run), 0u) << "two reports of run " << run;
+        listed_by[run] = report_files(report);
+        EXPECT_NE(report.find("</dfxml>"), std::string::npos) << name;
+        f.erase(name);
+    }
+    std::set<std::string> listed;
+    std::size_t in_two = 0, missing = 0, wrong = 0, count_wrong = 0;
+    std::string examples;
+    const auto note = [&](std::size_t& count, const std::string& what) {
+        if (count++ == 0) examples += what + "\n";
+    };
+    for (const auto& [run, names] : listed_by) {
+        EXPECT_EQ(names.size(), 2u * kConns) << "run " << run;
+        for (const std::string& path : names) {
+            if (!listed.insert(path).second) note(in_two, path + " is in two reports");
+            const std::string name = path.substr(out().size() + 1);
+            const auto it = f.find(name);
+            if (it == f.end()) {
+                note(missing, path + " is listed by run " + std::to_string(run) + " but not there");
+                continue;
+            }
+            // 010.000.000.001.1xxxx-... or ...-010.000.000.001.1xxxx[cN]
+            const bool client = name.rfind("010.000.000.001.", 0) == 0;
+            const int i = std::stoi(name.substr(client ? 16 : 38, 5)) - 10000;
+            if (it->second != (client ? run_client_text(run, i) : run_server_text(run, i)))
+                note(wrong, name + " (listed by run " + std::to_string(run) + ") holds another run's bytes");
+        }
+    }
+    // Each name is taken by as many runs as want it, under name, c1, c2..., and no more.
+    for (int i = 0; i < first[3] + kConns; ++i) {
+        int wanted = 0;
+        for (int k = 0; k < 4; ++k) wanted += i >= first[k] && i < first[k] + kConns;
+        for (const bool client : {true, false})
+            for (int c = 0; c <= 4; ++c) {
+                const std::string name = conn_name(i, client) + (c ? "c" + std::to_string(c) : "");
+                if ((f.count(name) == 1) != (c < wanted)) note(count_wrong, name + (c < wanted ? " is missing" : " is one too many"));
+            }
+    }
+    EXPECT_EQ(listed.size(), f.size()) << "every file is in a report";
+    EXPECT_EQ(in_two + missing + wrong + count_wrong, 0u)
+        << in_two << " in two reports, " << missing << " listed but missing, " << wrong << " with another run's bytes, "
+        << count_wrong << " names wrong; first of each:\n" << examples;
+}
+
 // -K with -U and -z: the per-flow pcaps go to the -o folder as seen inside the new root, like
 // the flow files (they went to ROOT/ROOT/out).
 TEST_F(E2E, PcapPerFlowAfterChrootWritesIntoTheOutputFolderInsideTheRoot) {

@@ -354,7 +354,7 @@ TEST(FileSink, ANameAnotherProgramTakesDuringTheRunMovesOnToTheNextFreeName) {
         Stats stats;
         std::vector<std::string> reported;
         {
-            FileSink sink{c, stats, [&](const FlowInfo& info, const FlowSummary&) { reported.push_back(info.path); },
+            FileSink sink{c, stats, [&](const FlowInfo& info, const FlowSummary&, const FileOutcome&) { reported.push_back(info.path); },
                           default_diagnostics()};
             const std::string name = dir / "010.000.000.001.01000-010.000.000.002.00080";
             {

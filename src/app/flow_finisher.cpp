@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "tcpflow/content/http_body.h"
 #include "tcpflow/content/md5.h"
@@ -66,10 +67,15 @@ std::string FlowFinisher::body_name(const std::string& flow_path, std::size_t in
     return name;
 }
 
-void FlowFinisher::operator()(const FlowInfo& info, const FlowSummary& summary) {
+void FlowFinisher::operator()(const FlowInfo& info, const FlowSummary& summary, const FileOutcome& outcome) {
     const std::lock_guard lock{mu_};
     ReportExtras extras;
-    if (!info.path.empty() && opt_.store_files) {
+    if (outcome.error != 0) {
+        // The report says what the file holds, and why that is less than the stream.
+        extras.write_error = std::strerror(outcome.error);
+        extras.filesize = outcome.size_on_disk;
+    }
+    if (!info.path.empty() && opt_.store_files && outcome.on_disk) {
         extras.filename = info.path;
         if (opt_.scan_md5 || opt_.scan_http) {
             const MappedFile file{info.path};

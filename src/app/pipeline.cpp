@@ -45,7 +45,7 @@ public:
     void on_data(FlowInfo&, std::uint64_t, Bytes, Timestamp) override {}
     void on_shift(FlowInfo&, std::uint64_t) override {}
     void on_close(FlowInfo& info, const FlowSummary& summary) override {
-        if (closed_) closed_(info, summary);
+        if (closed_) closed_(info, summary, FileOutcome{});
     }
 
 private:
@@ -176,7 +176,9 @@ FileSinkConfig Run::file_config() {
 }
 
 std::optional<ExitStatus> Run::make_sinks() {
-    FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum) { (*finisher)(info, sum); };
+    FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum, const FileOutcome& out) {
+        (*finisher)(info, sum, out);
+    };
     if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap, file_owner(), diag);
     if (opt.pcap_per_flow)
         per_flow = std::make_unique<PcapPerFlowWriter>(OutputDir{plan.folder}, plan.name_template,
@@ -229,7 +231,9 @@ void Run::make_pool(const FileSinkConfig& base) {
     pool_fc.create_behind = plan.worker_create_behind;
     pool_fc.max_fds = plan.worker_max_fds;
     const FlowTableConfig& tc = table_config;
-    FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum) { (*finisher)(info, sum); };
+    FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum, const FileOutcome& out) {
+        (*finisher)(info, sum, out);
+    };
     pool = std::make_unique<WorkerPool>(plan.workers, plan.worker_memory, [&](Shard& sh, unsigned) {
         auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed, diag);
         pool_files.push_back(fs.get());

@@ -2,6 +2,8 @@
 // writer (with its descriptor cache and write-behind) and the -I index writer (see file_sink.h).
 #include "tcpflow/output/file_sink.h"
 
+#include <sys/stat.h>
+
 #include <vector>
 
 #include "tcpflow/output/fd_cache.h"
@@ -57,6 +59,19 @@ struct FileSink::Impl {
     FileWriter writer;
     std::vector<std::unique_ptr<Slot>> slots;   // handle = index + 1
     std::vector<std::uint32_t> free_slots;
+
+    /// A closed flow whose file still has writes queued: on_closed waits until they ran, so that
+    /// it is told of a write error. Kept in close order; entries are reused (no allocation once
+    /// warm).
+    struct Closed {
+        FlowInfo info;
+        FlowSummary sum;
+        std::shared_ptr<WrittenFile> file;
+        int error = 0;   // a failure found on this thread
+        bool exists = false;
+    };
+    std::vector<Closed> closed;
+    std::size_t closed_head = 0, closed_count = 0;
 
     Impl(FileSinkConfig c, Stats& s, FileClosedFn cb, Diagnostics& d)
         : config{std::move(c)},
@@ -127,9 +142,49 @@ struct FileSink::Impl {
         writer.shift(s.file, n);
     }
 
+    static FileOutcome outcome_of(const std::string& path, int error, const WrittenFile* file, bool exists) {
+        FileOutcome o;
+        o.error = error != 0 ? error : file ? file->error.load(std::memory_order_relaxed) : 0;
+        if (o.error == 0) return o;
+        // Only a failed file costs a stat: what it holds, not what the stream had.
+        o.on_disk = exists && !(file && file->create_failed);
+        struct stat st{};
+        if (o.on_disk && ::stat(path.c_str(), &st) == 0) o.size_on_disk = static_cast<std::uint64_t>(st.st_size);
+        return o;
+    }
+
+    /// Tells on_closed of the closed flows at the front whose writes have all run.
+    void report_done() {
+        while (closed_head < closed_count) {
+            Closed& c = closed[closed_head];
+            if (c.file && c.file->pending.load(std::memory_order_acquire) != 0) return;
+            on_closed(c.info, c.sum, outcome_of(c.info.path, c.error, c.file.get(), c.exists));
+            c.file.reset();
+            ++closed_head;
+        }
+        closed_head = closed_count = 0;
+    }
+
+    void report_closed(const FlowInfo& info, const FlowSummary& sum, std::shared_ptr<WrittenFile> file, int error,
+                       bool exists) {
+        if (!on_closed) return;
+        report_done();
+        if (closed_count == 0 && (!file || file->pending.load(std::memory_order_acquire) == 0)) {
+            on_closed(info, sum, outcome_of(info.path, error, file.get(), exists));
+            return;
+        }
+        if (closed_count == closed.size()) closed.emplace_back();
+        Closed& c = closed[closed_count++];
+        c.info = info;
+        c.sum = sum;
+        c.file = std::move(file);
+        c.error = error;
+        c.exists = exists;
+    }
+
     void close_flow(FlowInfo& info, const FlowSummary& sum) {
         if (info.sink_handle == 0) {
-            if (on_closed) on_closed(info, sum);
+            report_closed(info, sum, nullptr, 0, false);
             return;
         }
         Slot& s = slot(info);
@@ -139,19 +194,23 @@ struct FileSink::Impl {
         // A file the I/O thread created: the report and a resumed flow need the name it has.
         info.path = writer.settle(s.file);
         if (s.announce_settled && s.file.exists) announce(s, true);
+        std::shared_ptr<WrittenFile> written = s.file.shared;
+        const int error = s.file.error;
+        const bool exists = s.file.exists;
         writer.release(s.file);
         s.used = false;
         free_slots.push_back(info.sink_handle);
         info.sink_handle = 0;
         if (s.announced && config.on_file_closed) config.on_file_closed(s.file.path);
         s.announced = false;
-        if (on_closed) on_closed(info, sum);
+        report_closed(info, sum, std::move(written), error, exists);
     }
 
     void flush_all() {
         for (auto& s : slots)
             if (s->used) writer.flush(s->file);
         writer.sync();
+        if (on_closed) report_done();   // every write has run
     }
 };
 

@@ -280,7 +280,17 @@ void FileWriter::fail(FlowFile& f, const char* what, int err) {
     adopt_name(f);
     if (!f.failed) diagnostics_.error(Diagnostics::describe(what, f.path, err));
     f.failed = true;
-    if (f.shared) f.shared->failed.store(true, std::memory_order_relaxed);
+    if (f.error == 0) f.error = err;
+    if (f.shared) {
+        int none = 0;
+        f.shared->error.compare_exchange_strong(none, err, std::memory_order_relaxed);
+        f.shared->failed.store(true, std::memory_order_relaxed);
+    }
+}
+
+int FileWriter::error(const FlowFile& f) noexcept {
+    if (f.error != 0 || !f.shared) return f.error;
+    return f.shared->error.load(std::memory_order_relaxed);
 }
 
 /// With write-behind: the I/O thread has a backlog and none of this file's jobs is waiting, so
@@ -351,7 +361,10 @@ void FileWriter::flush(FlowFile& f, bool close_after) {
         f.buf = {};
     }
     if (close_after) {
-        j.set_times = !failed(f);
+        // A file whose write failed keeps what it got and gets its time like the others; a
+        // failed create left no file of ours.
+        adopt_name(f);
+        j.set_times = f.exists || f.name_pending;
         j.mtime = mtime_of(f);
         j.close = f.fd != -1;
         if (j.close) take_fd(f);
@@ -361,8 +374,8 @@ void FileWriter::flush(FlowFile& f, bool close_after) {
 }
 
 void FileWriter::set_mtime(FlowFile& f) {
-    if (failed(f)) return;
     const int fd = fd_here(f);
+    if (!f.exists) return;   // its create failed: nothing of ours is there
     posix_io::set_mtime(fd, fd >= 0 ? nullptr : f.path.c_str(), mtime_of(f));
 }
 

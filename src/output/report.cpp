@@ -339,7 +339,7 @@ void ReportWriter::add_flow(const FlowInfo& info, const FlowSummary& sum, const 
     s.clear();
     s += "  <fileobject>\n";
     if (!extras.filename.empty()) element_line(s, "    ", "filename", extras.filename);
-    element_line(s, "    ", "filesize", sum.size);
+    element_line(s, "    ", "filesize", extras.filesize ? *extras.filesize : sum.size);
     s += "    <tcpflow";
     attr_time(s, "startime", sum.first_seen);
     attr_time(s, "endtime", sum.last_seen);
@@ -362,6 +362,7 @@ void ReportWriter::add_flow(const FlowInfo& info, const FlowSummary& sum, const 
     if (sum.conflicting_bytes) attr(s, "conflicting_bytes", sum.conflicting_bytes);
     if (sum.dropped_bytes) attr(s, "dropped_bytes", sum.dropped_bytes);
     if (!sum.holes.empty()) attr(s, "hole_count", std::uint64_t{sum.holes.size()});
+    if (!extras.write_error.empty()) attr(s, "write_error", extras.write_error);
     if (info.vlans.count) {
         std::string v;
         for (std::size_t i = 0; i < info.vlans.count && i < info.vlans.ids.size(); ++i) {

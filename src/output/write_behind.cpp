@@ -186,12 +186,17 @@ void WriteBehind::run() {
 void WriteBehind::execute(Job& j) {
     auto fail = [&](const char* what, int err) {
         errors_.fetch_add(1, std::memory_order_relaxed);
+        if (j.file) {
+            int none = 0;
+            j.file->error.compare_exchange_strong(none, err, std::memory_order_relaxed);
+        }
         if (j.file && !j.file->failed.exchange(true)) diagnostics_.error(Diagnostics::describe(what, j.file->written_path(), err));
     };
     if (j.create && j.file) {
         const int fd = creator_ ? creator_(*j.file) : posix_io::create_exclusive(AT_FDCWD, j.file->path.c_str(), O_RDWR, FileOwner{});
         if (fd < 0) fail("cannot create", errno);
         j.file->fd = fd;
+        j.file->create_failed = fd < 0;
         j.file->created.store(true, std::memory_order_release);
     }
     if (j.fd == kCreatedThere) j.fd = j.file ? j.file->fd : -1;
@@ -199,7 +204,9 @@ void WriteBehind::execute(Job& j) {
     if (!failed && !j.data.empty()) {
         if (const int err = posix_io::write_all_at(j.fd, j.data.data(), j.data.size(), j.offset); err != 0) fail("cannot write", err);
     }
-    if (j.set_times && !(j.file && j.file->failed.load(std::memory_order_relaxed))) {
+    // A file whose write failed gets its time too (it holds what was written before); one whose
+    // create failed is not ours.
+    if (j.set_times && !(j.file && j.file->create_failed)) {
         // By path when its descriptor was closed earlier (-f).
         if (j.fd >= 0 || j.file) posix_io::set_mtime(j.fd, j.fd >= 0 ? nullptr : j.file->written_path().c_str(), j.mtime);
     }

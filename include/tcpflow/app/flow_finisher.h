@@ -14,6 +14,7 @@
 #include "tcpflow/app/options.h"
 #include "tcpflow/flow/flow_sink.h"
 #include "tcpflow/output/diagnostics.h"
+#include "tcpflow/output/file_sink.h"
 #include "tcpflow/output/posix_io.h"
 #include "tcpflow/output/report.h"
 
@@ -27,8 +28,8 @@ public:
                  FileOwner owner = {})
         : opt_{options}, report_{report}, http_hooks_{http_hooks}, diag_{diag}, owner_{owner} {}
 
-    /// A flow direction is complete and its file closed.
-    void operator()(const FlowInfo& info, const FlowSummary& summary);
+    /// A flow direction is complete and its file closed; `file` says when writing it failed.
+    void operator()(const FlowInfo& info, const FlowSummary& summary, const FileOutcome& file = {});
 
     /// Body files are named "<flow file>-HTTPBODY-NNN[.ext]"; a name already taken gets "cN"
     /// before the extension (the first free one), so nothing is ever overwritten.

@@ -50,8 +50,17 @@ struct FileSinkConfig {
     std::function<void(const std::string& path)> on_file_closed;
 };
 
-/// Called after a flow's file is closed (report, md5, HTTP bodies, tcp_cmd, alerts).
-using FileClosedFn = std::function<void(const FlowInfo&, const FlowSummary&)>;
+/// What a closed flow's file holds when writing it failed.
+struct FileOutcome {
+    int error = 0;                 ///< errno of the first failed create or write; 0: the file is whole
+    bool on_disk = true;           ///< false when its create failed (no file of ours)
+    std::uint64_t size_on_disk = 0;   ///< with error: the bytes the file holds
+};
+
+/// Called after a flow's file is closed (report, md5, HTTP bodies, tcp_cmd, alerts), in close
+/// order, once every write of the file has run (with write-behind: a little later; a write
+/// error is known by then).
+using FileClosedFn = std::function<void(const FlowInfo&, const FlowSummary&, const FileOutcome&)>;
 
 class FileSink final : public FlowSink {
 public:

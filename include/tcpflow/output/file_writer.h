@@ -40,6 +40,7 @@ struct FlowFile : FdCacheEntry {
     std::uint64_t buf_off = 0;
     Timestamp first_seen;                 ///< its mtime at close
     bool failed = false;
+    int error = 0;               ///< the first failure's errno (this thread's; see FileWriter::error)
     bool exists = false;         ///< created (its create succeeded, wherever it ran) or continued
     bool bulk = false;           ///< its buffer filled up: give it a full-size one each time
     bool name_pending = false;   ///< the I/O thread creates it: `path` is the name asked for so far
@@ -92,6 +93,9 @@ public:
     void sync();
     /// The file's failure, including one the I/O thread found.
     bool failed(FlowFile& f);
+    /// The errno of `f`'s first failure, wherever it happened; 0 when none. With write-behind,
+    /// final once none of its jobs is pending.
+    [[nodiscard]] static int error(const FlowFile& f) noexcept;
     /// Counts a failure of `f` and reports it once: "WHAT PATH: reason".
     void fail(FlowFile& f, const char* what, int err);
 

@@ -12,11 +12,11 @@
 //     <configuration><tdelta>…</tdelta></configuration>
 //     <fileobject>                                  one per closed flow direction, in close order
 //       <filename>…</filename>                      only when a file was written
-//       <filesize>N</filesize>
+//       <filesize>N</filesize>                      the bytes in the file (less after a write_error)
 //       <tcpflow startime='…Z' endtime='…Z' [mac_daddr mac_saddr] family='2|10' src_ipn dst_ipn
 //                srcport dstport packets [out_of_order_count] len [caplen]
 //                close_reason='fin|rst|timeout|end_of_input|limit' [stored_bytes retransmitted_bytes
-//                conflicting_bytes dropped_bytes hole_count] [vlan='1,2'] [tunnel tunnel_src
+//                conflicting_bytes dropped_bytes hole_count] [write_error='reason'] [vlan='1,2'] [tunnel tunnel_src
 //                tunnel_dst tunnel_sport tunnel_dport tunnel_id] />      (bracketed: when non-zero)
 //       <holes><hole offset='…' length='…'/>…</holes>              when the flow has holes
 //       <hashdigest type='MD5'>…</hashdigest>                       -e md5
@@ -67,6 +67,8 @@ struct ReportExtras {
     std::string_view filename;         ///< flow file path written; empty = no file
     std::string md5_hex;               ///< -e md5; empty = none
     std::vector<ReportHttpBody> http_bodies;   ///< -e http
+    std::string_view write_error;      ///< writing the file failed: the reason (write_error='…')
+    std::optional<std::uint64_t> filesize;   ///< the bytes in the file, when not the stream's size
 };
 
 struct PcapDropStats {

@@ -34,11 +34,15 @@ struct WrittenFile {
     /// The name asked for: set before the first push, never changed after.
     std::string path;
     std::atomic<bool> failed{false};
+    /// The first failure's errno (set before `failed`); 0 while none. Read once no job is pending.
+    std::atomic<int> error{0};
     std::atomic<std::uint32_t> pending{0};   ///< its jobs pushed and not yet run
     /// Set by the I/O thread once its create job ran (release): from then on `fd` is the
     /// descriptor that job opened (-1 if the create failed), and `moved_to` is final.
     std::atomic<bool> created{false};
     int fd = -1;
+    /// Set with `created` when the create job failed: no file of ours is at `path`.
+    bool create_failed = false;
     /// What the file's names are made of, for a create job that finds `path` taken.
     FlowNameInfo name;
     /// Set by the create job when another program took `path` meanwhile: the name it created
