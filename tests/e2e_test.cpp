@@ -493,7 +493,7 @@ void run_connections(Capture& cap, int run, int first, int n) {
 // (name, c1, c2), and each run's report (report.xml, reportc1.xml... : the first free name
 // too) lists only its own files, each holding its own capture's bytes. Exit 0 for all.
 TEST_F(E2E, FourRunsOfDifferentCapturesIntoOneFolderEachWriteTheirOwnFlowsOnce) {
-    constexpr int kConns = 400;
+    constexpr int kConns = 1000;
     const int first[4] = {0, 0, kConns / 2, kConns};
     for (int k = 0; k < 4; ++k) {
         Capture cap;

@@ -385,3 +385,54 @@ TEST(FileSink, ANameAnotherProgramTakesDuringTheRunMovesOnToTheNextFreeName) {
                                                       dir / "010.000.000.001.01000-010.000.000.002.00080c1"}));
     }
 }
+
+// A flow file whose folder is deleted while it is open: the bytes written into it are lost with
+// the descriptor. One message naming the file, the sink fails (exit status 1), and the close is
+// told the file is gone (the report then lists no file and says write_error). In line, with
+// write-behind, and with files created on the I/O thread.
+TEST(FileSink, AFileRemovedWhileOpenIsOneFailureNamingIt) {
+    for (const Mode mode : {Mode::in_line, Mode::write_behind, Mode::create_behind}) {
+        SCOPED_TRACE(static_cast<int>(mode));
+        TempDir dir;
+        const std::string out = dir / "out";
+        posix_io::make_dirs(out, FileOwner{});
+        int pipe_fds[2];
+        ASSERT_EQ(::pipe(pipe_fds), 0);
+        DiagnosticsSettings ds;
+        ds.fd = pipe_fds[1];
+        Diagnostics diag{ds};
+        FileSinkConfig c;
+        c.dir = OutputDir{out};
+        c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
+        c.write_behind = mode != Mode::in_line;
+        c.create_behind = mode == Mode::create_behind;
+        Stats stats;
+        std::vector<FileOutcome> outcomes;
+        const std::string name = out + "/010.000.000.001.01000-010.000.000.002.00080";
+        {
+            FileSink sink{c, stats, [&](const FlowInfo&, const FlowSummary&, const FileOutcome& o) { outcomes.push_back(o); },
+                          diag};
+            FlowInfo a = flow(1000, Timestamp::from_sec_usec(1600000000, 1));
+            const Timestamp t = Timestamp::from_sec_usec(1600000001, 0);
+            sink.on_open(a, t);
+            sink.on_data(a, 0, bytes_of("soon gone"), t);
+            sink.flush();   // the file exists, still open
+            ASSERT_EQ(::unlink(name.c_str()), 0);
+            ASSERT_EQ(::rmdir(out.c_str()), 0);
+            sink.on_data(a, 9, bytes_of(" and more"), t);
+            sink.on_close(a, FlowSummary{});
+            sink.flush();
+            EXPECT_TRUE(sink.had_errors());
+        }
+        ::close(pipe_fds[1]);
+        std::string said;
+        char buf[512];
+        for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) said.append(buf, static_cast<std::size_t>(n));
+        ::close(pipe_fds[0]);
+        EXPECT_EQ(said, "tcpflow: " + name + " was removed during the run: what was written into it is lost\n");
+        EXPECT_EQ(diag.errors(), 1u);
+        ASSERT_EQ(outcomes.size(), 1u);
+        EXPECT_EQ(outcomes[0].error, ENOENT);
+        EXPECT_FALSE(outcomes[0].on_disk);
+    }
+}

@@ -56,6 +56,12 @@ std::string Diagnostics::describe(std::string_view what, std::string_view path, 
     return s;
 }
 
+std::string Diagnostics::removed(std::string_view path) {
+    std::string s{path};
+    s.append(" was removed during the run: what was written into it is lost");
+    return s;
+}
+
 Diagnostics& default_diagnostics() {
     static Diagnostics d;
     return d;

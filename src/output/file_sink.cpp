@@ -147,9 +147,9 @@ struct FileSink::Impl {
         o.error = error != 0 ? error : file ? file->error.load(std::memory_order_relaxed) : 0;
         if (o.error == 0) return o;
         // Only a failed file costs a stat: what it holds, not what the stream had.
-        o.on_disk = exists && !(file && file->create_failed);
         struct stat st{};
-        if (o.on_disk && ::stat(path.c_str(), &st) == 0) o.size_on_disk = static_cast<std::uint64_t>(st.st_size);
+        o.on_disk = exists && !(file && file->create_failed) && ::stat(path.c_str(), &st) == 0;
+        if (o.on_disk) o.size_on_disk = static_cast<std::uint64_t>(st.st_size);
         return o;
     }
 

@@ -238,16 +238,32 @@ const std::string& FileWriter::settle(FlowFile& f) {
 
 void FileWriter::close_descriptor(FlowFile& f) {
     if (f.fd == -1) return;
+    if (!wb_) return close_here(f);
     const int fd = take_fd(f);
-    if (wb_) {
-        WriteBehind::Job j;
-        j.file = f.shared;
-        j.fd = fd;
-        j.close = true;
-        wb_->push(std::move(j));
-    } else {
-        ::close(fd);
+    WriteBehind::Job j;
+    j.file = f.shared;
+    j.fd = fd;
+    j.close = true;
+    wb_->push(std::move(j));
+}
+
+/// Closes the file's open descriptor here. A file that no name leads to any more (its folder was
+/// deleted) has lost what was written: said once, and the run fails.
+void FileWriter::close_here(FlowFile& f) {
+    const int fd = take_fd(f);
+    if (!f.failed && posix_io::unlinked(fd)) {
+        stats_.add(Counter::write_errors);
+        errors_ = true;
+        diagnostics_.error(Diagnostics::removed(f.path));
+        f.failed = true;
+        if (f.error == 0) f.error = ENOENT;
+        if (f.shared) {
+            int none = 0;
+            f.shared->error.compare_exchange_strong(none, ENOENT, std::memory_order_relaxed);
+            f.shared->failed.store(true, std::memory_order_relaxed);
+        }
     }
+    ::close(fd);
 }
 
 void FileWriter::release(FlowFile& f) noexcept {
@@ -347,7 +363,7 @@ void FileWriter::flush(FlowFile& f, bool close_after) {
         }
         if (close_after) {
             set_mtime(f);
-            if (fd_here(f) >= 0) ::close(take_fd(f));
+            if (fd_here(f) >= 0) close_here(f);
         }
         return;
     }

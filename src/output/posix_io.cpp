@@ -45,6 +45,11 @@ int set_mtime(int fd, const char* path, timespec t) noexcept {
     return rc == 0 ? 0 : errno;
 }
 
+bool unlinked(int fd) noexcept {
+    struct stat st{};
+    return ::fstat(fd, &st) == 0 && st.st_nlink == 0;
+}
+
 void give_to(int fd, FileOwner owner) noexcept {
     if (owner.set() && ::fchown(fd, static_cast<uid_t>(owner.uid), static_cast<gid_t>(owner.gid)) != 0) {
         // ownership is a convenience: the file is written either way

@@ -210,7 +210,17 @@ void WriteBehind::execute(Job& j) {
         // By path when its descriptor was closed earlier (-f).
         if (j.fd >= 0 || j.file) posix_io::set_mtime(j.fd, j.fd >= 0 ? nullptr : j.file->written_path().c_str(), j.mtime);
     }
-    if (j.close && j.fd >= 0) ::close(j.fd);
+    if (j.close && j.fd >= 0) {
+        // The file's folder deleted during the run, say: its bytes go with the descriptor. Said
+        // once, and the run fails (one fstat per file closed).
+        if (j.file && !j.file->failed.load(std::memory_order_relaxed) && posix_io::unlinked(j.fd)) {
+            errors_.fetch_add(1, std::memory_order_relaxed);
+            int none = 0;
+            j.file->error.compare_exchange_strong(none, ENOENT, std::memory_order_relaxed);
+            if (!j.file->failed.exchange(true)) diagnostics_.error(Diagnostics::removed(j.file->written_path()));
+        }
+        ::close(j.fd);
+    }
 }
 
 }  // namespace tcpflow

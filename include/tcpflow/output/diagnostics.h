@@ -41,6 +41,8 @@ public:
 
     /// "cannot write PATH: reason" style helper: `what` `path`: strerror(err).
     static std::string describe(std::string_view what, std::string_view path, int err);
+    /// "PATH was removed during the run: what was written into it is lost".
+    static std::string removed(std::string_view path);
 
 private:
     void line(std::string_view text) const;

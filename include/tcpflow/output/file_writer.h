@@ -114,6 +114,7 @@ private:
     int open_path(int dir_fd, const char* name, int flags);
     bool ensure_open(FlowFile& f);
     int take_fd(FlowFile& f) noexcept;
+    void close_here(FlowFile& f);
     int fd_here(FlowFile& f) noexcept;
     void adopt_name(FlowFile& f) noexcept;
     [[nodiscard]] bool write_here(const FlowFile& f) const;

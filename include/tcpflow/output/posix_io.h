@@ -30,6 +30,9 @@ namespace posix_io {
 /// Sets the access and modification times to `t`: through `fd` when it is open (>= 0), else by
 /// `path` (a file whose descriptor was closed earlier). 0, or the errno.
 int set_mtime(int fd, const char* path, timespec t) noexcept;
+/// True when no name leads to the open file `fd` any more (its folder was deleted, say): what is
+/// written into it is lost when it is closed. One fstat.
+[[nodiscard]] bool unlinked(int fd) noexcept;
 
 /// Creates `path` (relative to `dir_fd`; AT_FDCWD for a whole path) with O_CREAT | O_EXCL |
 /// O_CLOEXEC | `flags`, mode 0666 less the umask, and gives it to `owner`. Never opens a file that
