@@ -957,6 +957,58 @@ TEST(Pipeline, StopSignalEndsABlockingReadOfStdin) {
     }
 }
 
+// A flow file still open when its folder is deleted loses everything written into it: tcpflow
+// says so once, naming the file, and exits 1 (it went on writing into the deleted file and
+// exited 0). The capture comes through a pipe: the first part (enough to have the file made and
+// written), then the folder is removed, then the rest and the end of the connection.
+TEST(Pipeline, AFlowFileOpenWhenItsFolderIsDeletedIsOneFailureNamingIt) {
+    for (const std::vector<std::string>& extra : {std::vector<std::string>{}, std::vector<std::string>{"-j", "2"}}) {
+        SCOPED_TRACE(extra.empty() ? "one thread" : "-j 2");
+        TempDir tmp;
+        const std::string out = tmp / "out";
+        Capture cap;
+        const auto a = ip("10.0.0.1"), b = ip("10.0.0.2");
+        cap.add(eth_tcp({a, b, 1234, 110, 1000, 0, 0x02, 65535, "", {}}));
+        std::uint32_t seq = 1001;
+        const auto send = [&](int n) {
+            for (int i = 0; i < n; ++i, seq += 1400) cap.add(eth_tcp({a, b, 1234, 110, seq, 1, 0x18, 65535, random_bytes(1400, static_cast<unsigned>(i)), {}}));
+        };
+        send(3000);   // 4.2 MB: past the -j dispatch batches; the I/O thread makes and writes the file
+        cap.write(tmp / "first.pcap");
+        send(10);
+        cap.add(eth_tcp({a, b, 1234, 110, seq, 1, 0x11, 65535, "", {}}));
+        cap.write(tmp / "all.pcap");
+        const std::string first = read_file(tmp / "first.pcap"), all = read_file(tmp / "all.pcap");
+        ASSERT_EQ(all.compare(0, first.size(), first), 0);
+        int p[2];
+        ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+        std::vector<std::string> args{"-r", "-", "-o", out, "-X", tmp / "report.xml"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        Spawned tf(tcpflow_argv(args), SpawnOptions{p[0], -1, {}, std::nullopt, {}});
+        close(p[0]);
+        std::thread writer([&] { EXPECT_EQ(write(p[1], first.data(), first.size()), static_cast<ssize_t>(first.size())); });
+        const std::string name = out + "/010.000.000.001.01234-010.000.000.002.00110";
+        struct stat st{};
+        const bool written = poll_until([&] { return ::stat(name.c_str(), &st) == 0 && st.st_size > 0; }, milliseconds(10000));
+        writer.join();
+        ASSERT_TRUE(written) << "the file was never written: " << tf.err();
+        std::error_code ec;
+        fs::remove_all(out, ec);
+        ASSERT_FALSE(ec) << ec.message();
+        ASSERT_EQ(write(p[1], all.data() + first.size(), all.size() - first.size()), static_cast<ssize_t>(all.size() - first.size()));
+        close(p[1]);
+        const int rc = tf.wait(milliseconds(10000));
+        const std::string err = tf.err();
+        EXPECT_EQ(rc, 1) << err;
+        const std::string msg = "tcpflow: " + name + " was removed during the run: what was written into it is lost\n";
+        EXPECT_NE(err.find(msg), std::string::npos) << err;
+        EXPECT_EQ(err.find(msg), err.rfind(msg)) << "said more than once: " << err;
+        const std::string report = read_file(tmp / "report.xml");
+        EXPECT_NE(report.find("write_error='No such file or directory'"), std::string::npos) << report;
+        EXPECT_EQ(report.find("<filename>"), std::string::npos) << "the file is not there: " << report;
+    }
+}
+
 TEST(Pipeline, RealTcpdumpStoppedFirst) {
     REQUIRE_NETNS(ns);
     if (access("/usr/bin/tcpdump", X_OK) != 0 && access("/usr/sbin/tcpdump", X_OK) != 0)
