@@ -436,3 +436,41 @@ TEST(FileSink, AFileRemovedWhileOpenIsOneFailureNamingIt) {
         EXPECT_FALSE(outcomes[0].on_disk);
     }
 }
+
+// With write-behind a closed flow is told once its file's writes ran (to know of a failure), but
+// always in close order, each once, all of them by flush(); flows without a file keep their
+// place among them.
+TEST(FileSink, ClosedFlowsAreToldInCloseOrderOnceTheirWritesRan) {
+    for (const Mode mode : {Mode::in_line, Mode::write_behind, Mode::create_behind}) {
+        SCOPED_TRACE(static_cast<int>(mode));
+        TempDir dir;
+        FileSinkConfig c;
+        c.dir = OutputDir{dir.path()};
+        c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
+        c.write_behind = mode != Mode::in_line;
+        c.create_behind = mode == Mode::create_behind;
+        Stats stats;
+        std::vector<std::uint16_t> told;
+        {
+            FileSink sink{c, stats,
+                          [&](const FlowInfo& info, const FlowSummary&, const FileOutcome& o) {
+                              EXPECT_EQ(o.error, 0);
+                              told.push_back(info.name.sport);
+                          },
+                          default_diagnostics()};
+            const Timestamp t = Timestamp::from_sec_usec(1600000001, 0);
+            for (std::uint16_t port = 1000; port < 1600; ++port) {
+                FlowInfo a = flow(port, Timestamp::from_sec_usec(1600000000, 1));
+                if (port % 7 != 0) {   // every 7th carries no payload: no file
+                    sink.on_open(a, t);
+                    sink.on_data(a, 0, bytes_of(std::string(port % 100 * 50, 'x')), t);
+                }
+                sink.on_close(a, FlowSummary{});
+            }
+            sink.flush();
+            EXPECT_FALSE(sink.had_errors());
+        }
+        ASSERT_EQ(told.size(), 600u);
+        for (std::size_t i = 0; i < told.size(); ++i) ASSERT_EQ(told[i], 1000 + i) << "told out of close order";
+    }
+}

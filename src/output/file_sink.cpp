@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "tcpflow/output/fd_cache.h"
@@ -61,8 +62,9 @@ struct FileSink::Impl {
     std::vector<std::uint32_t> free_slots;
 
     /// A closed flow whose file still has writes queued: on_closed waits until they ran, so that
-    /// it is told of a write error. Kept in close order; entries are reused (no allocation once
-    /// warm).
+    /// it is told of a write error. Kept in close order in a ring whose entries are reused (no
+    /// allocation once warm); it holds at most about the flows closed while the I/O thread's
+    /// queue (64 jobs) runs.
     struct Closed {
         FlowInfo info;
         FlowSummary sum;
@@ -72,6 +74,16 @@ struct FileSink::Impl {
     };
     std::vector<Closed> closed;
     std::size_t closed_head = 0, closed_count = 0;
+
+    Closed& closed_push() {
+        if (closed_count == closed.size()) {
+            std::vector<Closed> bigger(std::max<std::size_t>(16, closed.size() * 2));
+            for (std::size_t i = 0; i < closed_count; ++i) bigger[i] = std::move(closed[(closed_head + i) % closed.size()]);
+            closed.swap(bigger);
+            closed_head = 0;
+        }
+        return closed[(closed_head + closed_count++) % closed.size()];
+    }
 
     Impl(FileSinkConfig c, Stats& s, FileClosedFn cb, Diagnostics& d)
         : config{std::move(c)},
@@ -155,14 +167,14 @@ struct FileSink::Impl {
 
     /// Tells on_closed of the closed flows at the front whose writes have all run.
     void report_done() {
-        while (closed_head < closed_count) {
+        while (closed_count > 0) {
             Closed& c = closed[closed_head];
             if (c.file && c.file->pending.load(std::memory_order_acquire) != 0) return;
             on_closed(c.info, c.sum, outcome_of(c.info.path, c.error, c.file.get(), c.exists));
             c.file.reset();
-            ++closed_head;
+            closed_head = (closed_head + 1) % closed.size();
+            --closed_count;
         }
-        closed_head = closed_count = 0;
     }
 
     void report_closed(const FlowInfo& info, const FlowSummary& sum, std::shared_ptr<WrittenFile> file, int error,
@@ -173,8 +185,7 @@ struct FileSink::Impl {
             on_closed(info, sum, outcome_of(info.path, error, file.get(), exists));
             return;
         }
-        if (closed_count == closed.size()) closed.emplace_back();
-        Closed& c = closed[closed_count++];
+        Closed& c = closed_push();
         c.info = info;
         c.sum = sum;
         c.file = std::move(file);
