@@ -459,7 +459,7 @@ TEST(FileSink, ClosedFlowsAreToldInCloseOrderOnceTheirWritesRan) {
                           },
                           default_diagnostics()};
             const Timestamp t = Timestamp::from_sec_usec(1600000001, 0);
-            for (std::uint16_t port = 1000; port < 1600; ++port) {
+            for (std::uint16_t port = 1000; port < 1300; ++port) {
                 FlowInfo a = flow(port, Timestamp::from_sec_usec(1600000000, 1));
                 if (port % 7 != 0) {   // every 7th carries no payload: no file
                     sink.on_open(a, t);
@@ -470,7 +470,7 @@ TEST(FileSink, ClosedFlowsAreToldInCloseOrderOnceTheirWritesRan) {
             sink.flush();
             EXPECT_FALSE(sink.had_errors());
         }
-        ASSERT_EQ(told.size(), 600u);
+        ASSERT_EQ(told.size(), 300u);
         for (std::size_t i = 0; i < told.size(); ++i) ASSERT_EQ(told[i], 1000 + i) << "told out of close order";
     }
 }
