@@ -6,7 +6,6 @@
 // built binary runs them.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <ctime>
@@ -16,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "support/compress.h"
 #include "support/packet_builder.h"
 #include "support/pcap_writer.h"
 #include "support/run.h"
@@ -29,20 +29,10 @@ using namespace flag_bits;
 const std::string kC = flow_name("10.0.0.1", 1234, "10.0.0.2", 80);
 const std::string kS = flow_name("10.0.0.2", 80, "10.0.0.1", 1234);
 
-/// zlib with `window_bits`: 31 = gzip, 15 = zlib, -15 = raw deflate.
+/// zlib with `window_bits`: 31 = gzip, -15 = raw deflate.
 std::string deflate_with(int window_bits, const std::string& text) {
-    z_stream z{};
-    if (deflateInit2(&z, 9, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("deflateInit2");
-    std::string out(deflateBound(&z, static_cast<uLong>(text.size())) + 64, '\0');
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-    z.avail_in = static_cast<uInt>(text.size());
-    z.next_out = reinterpret_cast<Bytef*>(out.data());
-    z.avail_out = static_cast<uInt>(out.size());
-    const int rc = deflate(&z, Z_FINISH);
-    out.resize(z.total_out);
-    deflateEnd(&z);
-    if (rc != Z_STREAM_END) throw std::runtime_error("deflate");
-    return out;
+    const ByteVec out = deflate_bytes(ByteVec(text.begin(), text.end()), window_bits, 9);
+    return {out.begin(), out.end()};
 }
 
 std::string chunked(const std::string& body, std::size_t piece) {
