@@ -1,111 +1,105 @@
-// fuzz_pipeline: raw capture-file bytes -> libpcap (pcap_fopen_offline on fmemopen) -> Decoder ->
-// FlowTable -> an in-memory sink, with a small memory limit handled as src/app/pipeline.cpp does.
-#include <pcap/pcap.h>
+// fuzz_pipeline: the whole program over a fuzzed capture file. Byte 0 picks one of the option sets
+// below; the rest is written to a temporary capture file, and tcpflow::run (what main calls after
+// parsing the command line) reads it into a temporary output folder under /dev/shm (or $TMPDIR),
+// so PcapSource, FileSink, write-behind, -w, -K (packet_dump), -j (worker pool), -e http/md5 and
+// the console sink are all reached. After every input the folder is removed, and no descriptor
+// or thread may be left behind (a leak aborts).
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
+#include <filesystem>
 #include <string>
+#include <vector>
 
-#include "tcpflow/decode/decoder.h"
-#include "tcpflow/flow/flow_sink.h"
-#include "tcpflow/flow/flow_table.h"
-#include "tcpflow/base/memory_budget.h"
-#include "tcpflow/base/stats.h"
-
-using namespace tcpflow;
+#include "tcpflow/app/cli.h"
+#include "tcpflow/app/pipeline.h"
 
 namespace {
 
-/// Keeps each flow's first 64 KiB in memory (bounded whatever the offsets).
-class BoundedMemorySink final : public FlowSink {
-public:
-    void on_open(FlowInfo& info, Timestamp) override {
-        info.sink_handle = next_++;
-        files_[info.sink_handle];
-    }
-    void on_data(FlowInfo& info, std::uint64_t offset, Bytes data, Timestamp) override {
-        auto it = files_.find(info.sink_handle);
-        if (it == files_.end()) std::abort();
-        if (offset + data.size() < offset) std::abort();
-        if (offset >= kKeep) return;
-        const std::size_t n = std::min<std::size_t>(data.size(), static_cast<std::size_t>(kKeep - offset));
-        std::string& s = it->second;
-        if (s.size() < offset + n) s.resize(static_cast<std::size_t>(offset + n));
-        s.replace(static_cast<std::size_t>(offset), n, reinterpret_cast<const char*>(data.data()), n);
-    }
-    void on_shift(FlowInfo& info, std::uint64_t n) override {
-        auto it = files_.find(info.sink_handle);
-        if (it == files_.end()) std::abort();
-        std::string& s = it->second;
-        s.insert(0, static_cast<std::size_t>(std::min<std::uint64_t>(n, kKeep)), '\0');
-        if (s.size() > kKeep) s.resize(kKeep);
-    }
-    void on_close(FlowInfo& info, const FlowSummary&) override {
-        if (info.sink_handle == 0) return;
-        if (files_.erase(info.sink_handle) != 1) std::abort();
-        info.sink_handle = 0;
-    }
-    [[nodiscard]] bool all_closed() const { return files_.empty(); }
+namespace fs = std::filesystem;
 
-private:
-    static constexpr std::uint64_t kKeep = 64 * 1024;
-    std::uint32_t next_ = 1;
-    std::map<std::uint32_t, std::string> files_;
+/// Option sets (byte 0 of the input, modulo their count). make_fuzz_corpus.py writes seeds for each.
+const std::vector<std::vector<std::string>> kOptionSets = {
+    {},                                      // plain: flow files + report.xml
+    {"-w", "@/unused.pcap"},                 // packets no flow took
+    {"-K"},                                  // one pcap per flow (packet_dump)
+    {"-j", "2"},                             // worker pool
+    {"-e", "http"},                          // HTTP bodies (http_body + zlib)
+    {"-c"},                                  // console sink (standard output is /dev/null)
+    {"-a", "-Z", "--max-memory", "1M", "-Fk"},  // every scanner, small budget, sub-folders
+    {"-j", "3", "-e", "http", "-e", "md5", "-w", "@/unused.pcap"},   // pool + post-close scanners
 };
+
+std::string g_root;   // the per-process folder; "@" in an option stands for it
+
+int count_entries(const char* dir) {
+    DIR* d = ::opendir(dir);
+    if (!d) return -1;
+    int n = 0;
+    while (::readdir(d)) ++n;
+    ::closedir(d);
+    return n;
+}
+
+void remove_root() {
+    std::error_code ec;
+    if (!g_root.empty()) fs::remove_all(g_root, ec);
+}
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size == 0) return 0;
-    FILE* f = fmemopen(const_cast<std::uint8_t*>(data), size, "rb");
-    if (!f) return 0;
-    char errbuf[PCAP_ERRBUF_SIZE];
-    pcap_t* p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!p) {
-        std::fclose(f);
-        return 0;
-    }
-    const auto link = link_type_from_dlt(pcap_datalink(p));
-    if (!link) {
-        pcap_close(p);
-        return 0;
-    }
-    Stats stats;
-    MemoryBudget budget{64 * 1024};
-    BoundedMemorySink sink;
-    {
-        Decoder decoder{DecoderLimits{}, budget, stats};
-        FlowTableConfig tc;
-        tc.idle_timeout_ns = 60 * kNsPerSec;
-        FlowTable table{tc, sink, budget, stats};
-        pcap_pkthdr* hdr = nullptr;
-        const u_char* bytes = nullptr;
-        DecodedPacket pkt;
-        for (int n = 0; n < 100000 && pcap_next_ex(p, &hdr, &bytes) == 1; ++n) {
-            const Timestamp ts = Timestamp::from_sec_nsec(hdr->ts.tv_sec, hdr->ts.tv_usec);
-            if (decoder.decode(*link, Bytes{bytes, hdr->caplen}, ts, pkt) == DecodeStatus::transport)
-                table.on_packet(pkt, ts, hdr->len, hdr->caplen);
-            table.expire(ts);
-            decoder.expire(ts);
-            if (budget.over()) {
-                while (budget.over() && decoder.shed_oldest()) {
-                }
-                if (budget.over()) table.relieve_memory();
-                if (budget.over()) {
-                    std::fprintf(stderr, "fuzz_pipeline: over the memory limit after relieving\n");
-                    std::abort();
-                }
-            }
-        }
-        table.close_all();
-        if (!sink.all_closed()) std::abort();
-    }
-    pcap_close(p);
-    if (budget.used() != 0) {
-        std::fprintf(stderr, "fuzz_pipeline: %zu budget bytes not released at teardown\n", budget.used());
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    const char* base = ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
+    std::string tmpl = std::string(base) + "/tcpflow-fuzz-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) {
+        std::perror("fuzz_pipeline: mkdtemp");
         std::abort();
     }
+    g_root = tmpl;
+    std::atexit(remove_root);
+    // -c writes flows to standard output: send it to /dev/null (libFuzzer reports on stderr).
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null < 0 || ::dup2(null, STDOUT_FILENO) < 0) std::abort();
+    ::close(null);
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size < 2) return 0;
+    const auto& set = kOptionSets[data[0] % kOptionSets.size()];
+    const std::string in = g_root + "/in.pcap";
+    const std::string out = g_root + "/out";
+    {
+        FILE* f = std::fopen(in.c_str(), "wbe");
+        if (!f) std::abort();
+        if (std::fwrite(data + 1, 1, size - 1, f) != size - 1) std::abort();
+        std::fclose(f);
+    }
+    std::vector<std::string> args{"tcpflow", "-r", in, "-o", out, "-d", "0"};
+    for (const auto& a : set) args.push_back(a.size() > 1 && a[0] == '@' ? g_root + a.substr(1) : a);
+
+    const int fds_before = count_entries("/proc/self/fd");
+    const int threads_before = count_entries("/proc/self/task");
+    tcpflow::CliResult cli = tcpflow::parse_command_line(args);
+    if (cli.action == tcpflow::CliResult::Action::exit) {
+        std::fprintf(stderr, "fuzz_pipeline: option set %zu refused: %s\n", data[0] % kOptionSets.size(), cli.err.c_str());
+        std::abort();
+    }
+    (void)tcpflow::run(cli.options);
+    const int fds_after = count_entries("/proc/self/fd");
+    const int threads_after = count_entries("/proc/self/task");
+    if (fds_after > fds_before || threads_after > threads_before) {
+        std::fprintf(stderr, "fuzz_pipeline: run left %d descriptor(s) and %d thread(s) behind\n",
+                     fds_after - fds_before, threads_after - threads_before);
+        std::abort();
+    }
+    std::error_code ec;
+    fs::remove_all(out, ec);
+    fs::remove(in, ec);
+    fs::remove(g_root + "/unused.pcap", ec);
     return 0;
 }

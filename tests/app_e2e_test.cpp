@@ -21,20 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uint8_t SYN = 0x02, ACK = 0x10, PA = 0x18, FIN = 0x01;
-
-TcpSpec seg(bool client, std::uint32_t seq, std::uint8_t flags, const std::string& data, std::uint16_t cport) {
-    TcpSpec t;
-    t.src = ip(client ? "10.0.0.1" : "10.0.0.2");
-    t.dst = ip(client ? "10.0.0.2" : "10.0.0.1");
-    t.sport = client ? cport : 80;
-    t.dport = client ? 80 : cport;
-    t.seq = seq;
-    t.ack = 1;
-    t.flags = flags;
-    t.payload = data;
-    return t;
-}
+using namespace flag_bits;
 
 /// `conns` connections, each sending `chunks` chunks of 1,000 bytes to the server, then FIN.
 std::string write_capture(const std::string& path, int conns, int chunks) {
@@ -42,10 +29,10 @@ std::string write_capture(const std::string& path, int conns, int chunks) {
     const std::string chunk(1000, 'x');
     for (int c = 0; c < conns; ++c) {
         const auto port = static_cast<std::uint16_t>(2000 + c);
-        cap.add(eth_tcp(seg(true, 100, SYN, "", port)));
+        cap.add(eth_tcp(seg(true, 100, SYN, "", port, 1)));
         std::uint32_t seq = 101;
-        for (int i = 0; i < chunks; ++i, seq += 1000) cap.add(eth_tcp(seg(true, seq, PA, chunk, port)));
-        cap.add(eth_tcp(seg(true, seq, FIN | ACK, "", port)));
+        for (int i = 0; i < chunks; ++i, seq += 1000) cap.add(eth_tcp(seg(true, seq, PA, chunk, port, 1)));
+        cap.add(eth_tcp(seg(true, seq, FIN | ACK, "", port, 1)));
     }
     cap.write(path);
     return path;
@@ -218,16 +205,16 @@ void write_pcapng_two_link_types(const std::string& path, const std::vector<Fram
     idb(1);
     for (const auto& f : frames) epb(0, f);
     idb(101);
-    epb(1, ip_tcp(seg(true, 200, PA, "late", 2001)));
+    epb(1, ip_tcp(seg(true, 200, PA, "late", 2001, 1)));
     std::ofstream(path, std::ios::binary) << s;
 }
 
 // Bug: "libpcap cannot read on in a pcapng file" had a stray word.
 TEST(RunE2e, APcapngWhoseInterfacesDifferInLinkTypeIsExplained) {
     TempDir tmp;
-    write_pcapng_two_link_types(tmp / "mixed.pcapng", {eth_tcp(seg(true, 100, SYN, "", 2000)),
-                                                      eth_tcp(seg(true, 101, PA, "hello", 2000)),
-                                                      eth_tcp(seg(true, 106, FIN | ACK, "", 2000))});
+    write_pcapng_two_link_types(tmp / "mixed.pcapng", {eth_tcp(seg(true, 100, SYN, "", 2000, 1)),
+                                                      eth_tcp(seg(true, 101, PA, "hello", 2000, 1)),
+                                                      eth_tcp(seg(true, 106, FIN | ACK, "", 2000, 1))});
     const auto r = run_tcpflow({"-r", tmp / "mixed.pcapng", "-o", tmp / "out"});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find(" (libpcap cannot read past this point of a pcapng file whose interfaces differ in "

@@ -287,9 +287,7 @@ std::string random_bytes(std::size_t n, unsigned seed) {
 }
 
 std::string flow_name(std::uint16_t sport, std::uint16_t dport) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "127.000.000.001.%05u-127.000.000.001.%05u", sport, dport);
-    return buf;
+    return test::flow_name("127.0.0.1", sport, "127.0.0.1", dport);
 }
 
 /// What one POP3-like session sent each way.
@@ -300,8 +298,10 @@ struct Conversation {
 };
 
 /// Runs the session; while the connection is still open, polls `outdir` for the first request line.
+/// `pace` > 0: the bulk reply goes out in 64 KiB pieces with that pause between them (a slower
+/// sender, for a retry after the kernel dropped packets).
 Conversation pop3_session(const Listener& l, const std::string& outdir, std::size_t bulk_bytes,
-                          bool watch_first_line = true) {
+                          bool watch_first_line = true, milliseconds pace = milliseconds(0)) {
     Conversation c;
     c.server_port = l.port();
     const int cli = connect_to(l.port(), &c.client_port);
@@ -335,7 +335,13 @@ Conversation pop3_session(const Listener& l, const std::string& outdir, std::siz
     client("RETR 1\r\n");
     const std::string body = random_bytes(bulk_bytes, 42);
     const std::string retr = "+OK " + std::to_string(body.size()) + " octets\r\n" + body + "\r\n.\r\n";
-    std::thread writer([&] { send_all(srv, retr); });
+    std::thread writer([&] {
+        if (pace.count() == 0) return send_all(srv, retr);
+        for (std::size_t at = 0; at < retr.size(); at += 65536) {
+            send_all(srv, retr.substr(at, 65536));
+            std::this_thread::sleep_for(pace);   // pacing the sender, not timing
+        }
+    });
     const std::string got = recv_exactly(cli, retr.size());
     writer.join();
     c.server_sent += retr;
@@ -360,38 +366,55 @@ void expect_same(const std::string& path, const std::string& expected) {
 
 // ---------------------------------------------------------------------------------------------
 
+/// The number in tcpflow's "N dropped by kernel" line; -1 when the line is missing.
+long kernel_drops(const std::string& err) {
+    const auto at = err.find(" dropped by kernel");
+    if (at == std::string::npos) return -1;
+    const auto start = err.rfind(' ', at - 1);
+    return std::strtol(err.c_str() + (start == std::string::npos ? 0 : start + 1), nullptr, 10);
+}
+
 TEST(Live, ConversationIsWrittenAsItHappensAndCtrlCSavesEverything) {
     REQUIRE_NETNS(ns);
-    TempDir out;
-    Listener l;
-    Spawned tf(tcpflow_argv({"-i", "lo", "-o", out.path(), "port", std::to_string(l.port())}));
-    ASSERT_TRUE(tf.wait_for_err("tcpflow: listening on lo")) << tf.err();
+    // On a machine busy with other work the kernel may drop packets before tcpflow sees them (it
+    // says how many); then no capture tool can write every byte. Try again with a slower sender,
+    // up to 3 times; a run that never gets a complete capture fails (it never passes unchecked).
+    constexpr int kAttempts = 3;
+    std::string drops;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+        SCOPED_TRACE("attempt " + std::to_string(attempt + 1));
+        TempDir out;
+        Listener l;
+        Spawned tf(tcpflow_argv({"-i", "lo", "-o", out.path(), "port", std::to_string(l.port())}));
+        ASSERT_TRUE(tf.wait_for_err("tcpflow: listening on lo")) << tf.err();
 
-    const Conversation c = pop3_session(l, out.path(), 4u * 1024 * 1024 + 12345);
-    ASSERT_GE(c.first_line_visible_ms, 0) << "the first request line never reached the flow file";
-    EXPECT_LE(c.first_line_visible_ms, 100) << "the first request line took too long to reach the file";
+        const Conversation c =
+            pop3_session(l, out.path(), 4u * 1024 * 1024 + 12345, true, milliseconds(attempt == 0 ? 0 : 2 * attempt));
+        ASSERT_GE(c.first_line_visible_ms, 0) << "the first request line never reached the flow file";
+        EXPECT_LE(c.first_line_visible_ms, 100) << "the first request line took too long to reach the file";
 
-    tf.signal(SIGINT);   // right after the transfer: what was captured must still be written
-    const int rc = tf.wait(milliseconds(5000));
-    const std::string err = tf.err();
-    EXPECT_EQ(rc, 0) << err;
-    EXPECT_NE(err.find("terminating orderly"), std::string::npos) << err;
-    EXPECT_NE(err.find("dropped by kernel"), std::string::npos) << err;
-    // On a machine busy with other work the kernel may drop packets before tcpflow sees them
-    // (it says how many); then no capture tool can write every byte, and there is nothing to compare.
-    if (const auto at = err.find(" dropped by kernel"); at != std::string::npos) {
-        const auto start = err.rfind(' ', at - 1);
-        const long dropped = std::strtol(err.c_str() + (start == std::string::npos ? 0 : start + 1), nullptr, 10);
-        if (dropped > 0) GTEST_SKIP() << "the kernel dropped " << dropped << " packets (machine under load): " << err;
+        tf.signal(SIGINT);   // right after the transfer: what was captured must still be written
+        const int rc = tf.wait(milliseconds(5000));
+        const std::string err = tf.err();
+        EXPECT_EQ(rc, 0) << err;
+        EXPECT_NE(err.find("terminating orderly"), std::string::npos) << err;
+        const long dropped = kernel_drops(err);
+        ASSERT_GE(dropped, 0) << "no 'dropped by kernel' count: " << err;
+        if (dropped > 0) {
+            drops += "attempt " + std::to_string(attempt + 1) + ": " + err;
+            continue;
+        }
+
+        expect_same(out / flow_name(c.client_port, c.server_port), c.client_sent);
+        expect_same(out / flow_name(c.server_port, c.client_port), c.server_sent);   // 64 KiB segments not cut
+        for (const auto& [name, content] : read_tree(out.path())) {
+            EXPECT_TRUE(name == flow_name(c.client_port, c.server_port) ||
+                        name == flow_name(c.server_port, c.client_port) || name == "report.xml")
+                << "unexpected file " << name;
+        }
+        return;
     }
-
-    expect_same(out / flow_name(c.client_port, c.server_port), c.client_sent);
-    expect_same(out / flow_name(c.server_port, c.client_port), c.server_sent);   // 64 KiB segments not cut
-    for (const auto& [name, content] : read_tree(out.path())) {
-        EXPECT_TRUE(name == flow_name(c.client_port, c.server_port) || name == flow_name(c.server_port, c.client_port) ||
-                    name == "report.xml")
-            << "unexpected file " << name;
-    }
+    FAIL() << "the kernel dropped packets in all " << kAttempts << " attempts, nothing could be compared:\n" << drops;
 }
 
 TEST(Live, EveryStopSignalEndsAnIdleCaptureWithinOneSecond) {
@@ -601,11 +624,7 @@ struct InjectedConnection {
         inj.send(eth_tcp({a, b, cport, 110, seq(offset), kServerIsn + 1, 0x11, 65535, "", {}}));
         inj.send(eth_tcp({b, a, 110, cport, kServerIsn + 1, seq(offset) + 1, 0x11, 65535, "", {}}));
     }
-    [[nodiscard]] std::string client_file() const {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "192.000.002.001.%05u-192.000.002.002.00110", cport);
-        return buf;
-    }
+    [[nodiscard]] std::string client_file() const { return test::flow_name("192.0.2.1", cport, "192.0.2.2", 110); }
     [[nodiscard]] static std::uint32_t seq(std::uint64_t offset) {
         return static_cast<std::uint32_t>(kClientIsn + 1 + offset);
     }

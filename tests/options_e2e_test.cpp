@@ -25,21 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uint8_t SYN = 0x02, ACK = 0x10, PA = 0x18, FIN = 0x01;
+using namespace flag_bits;
 const std::string kC = "010.000.000.001.01234-010.000.000.002.00080";
 const std::string kS = "010.000.000.002.00080-010.000.000.001.01234";
-
-TcpSpec seg(bool client, std::uint32_t seq, std::uint8_t flags, const std::string& data, std::uint16_t cport = 1234) {
-    TcpSpec t;
-    t.src = ip(client ? "10.0.0.1" : "10.0.0.2");
-    t.dst = ip(client ? "10.0.0.2" : "10.0.0.1");
-    t.sport = client ? cport : 80;
-    t.dport = client ? 80 : cport;
-    t.seq = seq;
-    t.flags = flags;
-    t.payload = data;
-    return t;
-}
 
 /// A short conversation: handshake, one request, one response, FINs (7 frames).
 void conversation(Capture& cap, std::uint16_t cport = 1234, std::uint32_t cisn = 1000) {
@@ -117,11 +105,7 @@ struct Options : ::testing::Test {
     TempDir dir;
     std::string in() const { return dir / "in.pcap"; }
     std::string out() const { return dir / "out"; }
-    std::map<std::string, std::string> files() const {
-        auto m = read_tree(out());
-        m.erase("report.xml");
-        return m;
-    }
+    std::map<std::string, std::string> files() const { return test::files(out()); }
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -9,19 +9,13 @@
 #include <string>
 #include <unistd.h>
 
+#include "support/run.h"
 #include "tcpflow/output/report.h"
 #include "tcpflow/version.h"
 
 using namespace tcpflow;
 
 namespace {
-
-std::string temp_dir() {
-    char tmpl[] = "/tmp/report_test.XXXXXX";
-    const char* d = mkdtemp(tmpl);
-    EXPECT_NE(d, nullptr);
-    return d ? d : "/tmp";
-}
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -107,7 +101,8 @@ TEST(Report, Escape) {
 
 TEST(Report, WellFormedWithFlowsAndSummary) {
     if (!have_python()) GTEST_SKIP() << "python3 not found; cannot check XML well-formedness";
-    const std::string dir = temp_dir();
+    const test::TempDir tmp;   // removed at the end of the test
+    const std::string dir = tmp.path();
     const std::string path = dir + "/report.xml";
     std::string error;
     {
@@ -213,7 +208,8 @@ TEST(Report, WellFormedWithFlowsAndSummary) {
 
 TEST(Report, DestructorCompletesDocument) {
     if (!have_python()) GTEST_SKIP() << "python3 not found; cannot check XML well-formedness";
-    const std::string dir = temp_dir();
+    const test::TempDir tmp;   // removed at the end of the test
+    const std::string dir = tmp.path();
     const std::string path = dir + "/report.xml";
     std::string error;
     {

@@ -30,7 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::string_literals;
 
-constexpr std::uint8_t SYN = 0x02, ACK = 0x10, PA = 0x18, FIN = 0x01;
+using namespace flag_bits;
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kSanitized = true;
@@ -70,30 +70,7 @@ std::string pattern_text(std::uint64_t flow, std::uint64_t off, std::size_t n) {
 
 Frame seg(const std::string& src, const std::string& dst, std::uint16_t sport, std::uint16_t dport, std::uint32_t seq,
           std::uint8_t flags, std::string payload = {}) {
-    TcpSpec t;
-    t.src = ip(src);
-    t.dst = ip(dst);
-    t.sport = sport;
-    t.dport = dport;
-    t.seq = seq;
-    t.ack = 1;
-    t.flags = flags;
-    t.payload = std::move(payload);
-    return eth_tcp(t);
-}
-
-std::string name4(const std::string& a, std::uint16_t ap, const std::string& b, std::uint16_t bp) {
-    auto quad = [](const std::string& s) {
-        unsigned x[4];
-        std::sscanf(s.c_str(), "%u.%u.%u.%u", &x[0], &x[1], &x[2], &x[3]);
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "%03u.%03u.%03u.%03u", x[0], x[1], x[2], x[3]);
-        return std::string(buf);
-    };
-    char ports[2][8];
-    std::snprintf(ports[0], 8, "%05u", ap);
-    std::snprintf(ports[1], 8, "%05u", bp);
-    return quad(a) + "." + ports[0] + "-" + quad(b) + "." + ports[1];
+    return eth_tcp(tcp_spec(src, dst, sport, dport, seq, flags, std::move(payload), 1));
 }
 
 bool report_complete(const std::string& path) {
@@ -105,11 +82,7 @@ struct Robust : ::testing::Test {
     TempDir dir;
     std::string pcap() const { return dir / "in.pcap"; }
     std::string out() const { return dir / "out"; }
-    std::map<std::string, std::string> files() const {
-        auto m = read_tree(out());
-        m.erase("report.xml");
-        return m;
-    }
+    std::map<std::string, std::string> files() const { return test::files(out()); }
 };
 
 // ------------------------------------------------------------------------------- memory limits
@@ -143,7 +116,7 @@ TEST_F(Robust, TwoHundredThousandSynsStayInsideTheLimitAndLoseNothing) {
     const auto f = files();
     EXPECT_EQ(f.size(), static_cast<std::size_t>(kTalks)) << "SYN-only directions get no file";
     for (int t = 0; t < kTalks; ++t) {
-        const auto name = name4("10.9.0.1", static_cast<std::uint16_t>(20000 + t), "10.9.0.2", 80);
+        const auto name = flow_name("10.9.0.1", static_cast<std::uint16_t>(20000 + t), "10.9.0.2", 80);
         ASSERT_TRUE(f.count(name)) << name;
         EXPECT_TRUE(f.at(name) == pattern_text(static_cast<std::uint64_t>(t), 0, kChunks * kChunk)) << name;
     }
@@ -170,7 +143,7 @@ TEST_F(Robust, OutOfOrderFlowBehindAPermanentHoleExceedsTheLimit) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     expect_rss_bounded(r, "out-of-order flow behind a hole");
     const auto f = files();
-    const auto name = name4("10.0.0.1", 1234, "10.0.0.2", 80);
+    const auto name = flow_name("10.0.0.1", 1234, "10.0.0.2", 80);
     ASSERT_EQ(f.count(name), 1u);
     const std::string& got = f.at(name);
     const std::uint64_t total = kHole + static_cast<std::uint64_t>(kSegs) * kSeg;
@@ -276,7 +249,7 @@ TEST_F(Robust, ThreeThousandConcurrentFlowsUnderUlimit256) {
     EXPECT_EQ(f.size(), static_cast<std::size_t>(kConns));
     int bad = 0;
     for (int c = 0; c < kConns; ++c) {
-        const auto it = f.find(name4(client(c), 40000, "10.8.0.1", 80));
+        const auto it = f.find(flow_name(client(c), 40000, "10.8.0.1", 80));
         bad += it == f.end() || it->second != pattern_text(static_cast<std::uint64_t>(c), 0, kRounds * kChunk);
     }
     EXPECT_EQ(bad, 0);
@@ -326,12 +299,12 @@ TEST_F(Robust, DiskFullKeepsWhatFitAndSaysWhich) {
     const std::string report = dir / "report.xml";
     const auto r = run_tcpflow({"-r", pcap(), "-o", out(), "-X", report});
     EXPECT_EQ(r.exit_code, 1) << r.err;
-    const std::string big_name = name4("10.0.0.3", 2222, "10.0.0.2", 80);
+    const std::string big_name = flow_name("10.0.0.3", 2222, "10.0.0.2", 80);
     EXPECT_NE(r.err.find(big_name + ": No space left on device"), std::string::npos) << r.err;
     std::size_t mentions = 0;
     for (auto pos = r.err.find(big_name); pos != std::string::npos; pos = r.err.find(big_name, pos + 1)) ++mentions;
     EXPECT_EQ(mentions, 1u) << "one message for the file that filled the disk: " << r.err;
-    const std::string small_name = name4("10.0.0.1", 1111, "10.0.0.2", 80);
+    const std::string small_name = flow_name("10.0.0.1", 1111, "10.0.0.2", 80);
     EXPECT_TRUE(read_file(out() + "/" + small_name) == small) << "the flow written before the disk filled stays whole";
     const std::string big = read_file(out() + "/" + big_name);
     EXPECT_GT(big.size(), 0u);
@@ -439,7 +412,7 @@ TEST_F(Robust, ReadOnlyOutputFolder) {
     const std::string report = dir / "report.xml";
     const auto r = run_tcpflow({"-r", pcap(), "-o", out(), "-X", report});
     EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_NE(r.err.find(name4("10.0.0.1", 1111, "10.0.0.2", 80)), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(flow_name("10.0.0.1", 1111, "10.0.0.2", 80)), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.err;
     EXPECT_TRUE(report_complete(report));
 }
@@ -489,7 +462,7 @@ TEST_F(Robust, TruncatedMidRecordSavesEverythingBeforeIt) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("in.pcap"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one message: " << r.err;
-    EXPECT_EQ(files().at(name4("10.0.0.1", 1234, "10.0.0.2", 80)), "saved before the cut\n");
+    EXPECT_EQ(files().at(flow_name("10.0.0.1", 1234, "10.0.0.2", 80)), "saved before the cut\n");
     EXPECT_TRUE(report_complete(out() + "/report.xml"));
 }
 
@@ -518,7 +491,7 @@ TEST_F(Robust, StandardInputClosedMidRecord) {
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_FALSE(r.err.empty());
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one message: " << r.err;
-    EXPECT_EQ(files().at(name4("10.0.0.1", 1234, "10.0.0.2", 80)), "saved before the cut\n");
+    EXPECT_EQ(files().at(flow_name("10.0.0.1", 1234, "10.0.0.2", 80)), "saved before the cut\n");
     EXPECT_TRUE(report_complete(out() + "/report.xml"));
 }
 
@@ -539,14 +512,7 @@ TEST_F(Robust, TemplatesCannotLeaveTheOutputFolder) {
 TEST_F(Robust, EveryFileLandsUnderTheOutputFolder) {
     Capture cap;
     cap.add(seg("10.0.0.1", "10.0.0.2", 1234, 80, 1001, PA, "v4"));
-    TcpSpec t;
-    t.src = ip("2001:db8::1");
-    t.dst = ip("::ffff:10.0.0.2");
-    t.sport = 1;
-    t.dport = 2;
-    t.seq = 5;
-    t.payload = "v6";
-    cap.add(eth_tcp(t));
+    cap.add(eth_tcp(tcp_spec("2001:db8::1", "::ffff:10.0.0.2", 1, 2, 5, PA, "v6")));
     cap.write(pcap());
     const fs::path outdir = fs::path(out()) / "inner";
     for (const std::string tmpl : {"%A/%a/%B/%b", "%T/%t/%N", "x%A..%B", "%E/%e/x%V%v"}) {

@@ -1,19 +1,29 @@
 #!/usr/bin/env python3
 """Write seed corpora for the libFuzzer targets in fuzz/ from the project's own sample traffic
-(tools/make_sample.py's conversations), so no capture needs to be checked in.
+(tools/make_sample.py's conversations) and, where present, the shared capture corpus
+(../shared/corpus, or $TCPFLOW_CORPUS), so no capture needs to be checked in.
 
-usage: make_fuzz_corpus.py OUTDIR      (Python 3 standard library only)
-writes OUTDIR/decoder/*, OUTDIR/reassembler/*, OUTDIR/pipeline/*
+usage: make_fuzz_corpus.py OUTDIR [CORPUS_DIR]      (Python 3 standard library only)
+writes OUTDIR/decoder/*, OUTDIR/reassembler/*, OUTDIR/pipeline/*, OUTDIR/http_body/*
+
+pipeline seeds are one option-set byte (fuzz/fuzz_pipeline.cpp's kOptionSets) followed by a
+capture file; corpus captures over PIPELINE_MAX bytes are cut at a record (pcap) or block (pcapng)
+boundary, and each capture is given the next option set in turn.
 """
+import glob
 import os
 import struct
 import sys
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_sample as ms  # noqa: E402
 
 # LinkType enum order in include/tcpflow/decode/decoder.h (fuzz_decoder picks it with byte 0).
 NULL_BSD, LOOP, ETHERNET, RAW, IPV4, IPV6, SLL, SLL2, PPP = range(9)
+# Number of option sets in fuzz/fuzz_pipeline.cpp; fuzz.sh's -max_len for fuzz_pipeline.
+OPTION_SETS = 8
+PIPELINE_MAX = 65536
 
 
 def sample_frames():
@@ -60,6 +70,79 @@ def pcap(frames, linktype=1, nano=False, big=False):
     return out
 
 
+def truncate_capture(data, limit):
+    """The longest prefix of a pcap or pcapng file within `limit` bytes that ends on a record or
+    block boundary (a plain cut for anything else)."""
+    if len(data) <= limit:
+        return data
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        e = "<" if magic[0] in (0xD4, 0x4D) else ">"
+        off = 24
+        while off + 16 <= len(data):
+            nxt = off + 16 + struct.unpack(e + "I", data[off + 8:off + 12])[0]
+            if nxt > limit or nxt > len(data):
+                break
+            off = nxt
+        return data[:off]
+    if magic == b"\x0a\x0d\x0d\x0a" and len(data) >= 12:
+        e = "<" if data[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+        off = 0
+        while off + 12 <= len(data):
+            blen = struct.unpack(e + "I", data[off + 4:off + 8])[0]
+            if blen < 12 or off + blen > limit or off + blen > len(data):
+                break
+            off += blen
+        return data[:off] if off else data[:limit]
+    return data[:limit]
+
+
+def corpus_seeds(out, corpus):
+    """Pipeline seeds from the shared corpus: option byte + capture (cut to fit)."""
+    if not corpus or not os.path.isdir(corpus):
+        return 0
+    paths = sorted(glob.glob(os.path.join(corpus, "*.pcap")) + glob.glob(os.path.join(corpus, "*.pcapng")))
+    for i, path in enumerate(paths):
+        with open(path, "rb") as f:
+            data = truncate_capture(f.read(), PIPELINE_MAX - 1)
+        write(f"{out}/pipeline/corpus-{os.path.basename(path)}", bytes([i % OPTION_SETS]) + data)
+    return len(paths)
+
+
+def http_seeds(out):
+    """Server-to-client streams for fuzz_http_body (byte 0: the options, see the target)."""
+    html = b"<html><body>" + b"seed " * 40 + b"</body></html>\n"
+    gz = zlib.compressobj(9, zlib.DEFLATED, 31)
+    gzbody = gz.compress(html) + gz.flush()
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    rawbody = raw.compress(html) + raw.flush()
+    zbody = zlib.compress(html)
+
+    def resp(body, headers=b"Content-Type: text/html\r\n", status=b"200 OK"):
+        return b"HTTP/1.1 " + status + b"\r\n" + headers + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+    def chunked(body, headers=b""):
+        parts = b"".join(b"%x;ext=1\r\n" % len(body[i:i + 17]) + body[i:i + 17] + b"\r\n"
+                         for i in range(0, len(body), 17))
+        return (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n" + headers + b"\r\n" + parts +
+                b"0\r\nX-Trailer: t\r\n\r\n")
+    streams = {
+        "length": resp(html),
+        "gzip": resp(gzbody, b"Content-Type: text/html; charset=utf-8\r\nContent-Encoding: gzip\r\n"),
+        "deflate-raw": resp(rawbody, b"Content-Encoding: deflate\r\n"),
+        "deflate-zlib": resp(zbody, b"Content-Encoding: deflate\r\nContent-Type: image/png\r\n"),
+        "chunked-gzip": chunked(gzbody, b"Content-Encoding: gzip\r\n"),
+        "pipelined": resp(html) + b"HTTP/1.1 204 No Content\r\n\r\n" + b"HTTP/1.1 304 Not Modified\r\n\r\n" +
+                     chunked(html) + resp(b"", status=b"404 Not Found"),
+        "until-end": b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"a\": 1}",
+        "cut-short": resp(gzbody, b"Content-Encoding: gzip\r\n")[:-20],
+        "upgrade": b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello",
+    }
+    for i, (name, s) in enumerate(sorted(streams.items())):
+        write(f"{out}/http_body/{name}", bytes([0]) + s)
+        write(f"{out}/http_body/{name}-opts", bytes([(i * 37) & 0xFF | 0x02]) + s)
+
+
 def write(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
@@ -86,12 +169,19 @@ def main():
         write(f"{out}/decoder/ppp-{i:02d}", bytes([PPP]) + struct.pack("!H", 0x21 if proto == 0x0800 else 0x57) + p)
     write(f"{out}/decoder/fragments", bytes([RAW]) + b"\xff\x00\xff".join(frag))
 
-    # pipeline: whole capture files in the formats the reader accepts.
-    write(f"{out}/pipeline/sample.pcap", pcap(frames))
-    write(f"{out}/pipeline/sample-nano-be.pcap", pcap(frames, nano=True, big=True))
-    write(f"{out}/pipeline/raw.pcap", pcap(ips, linktype=101))
-    write(f"{out}/pipeline/fragments.pcap", pcap(frag, linktype=101))
-    write(f"{out}/pipeline/truncated.pcap", pcap(frames)[:-7])
+    # pipeline: option-set byte + whole capture files in the formats the reader accepts, each
+    # under every option set; then the shared corpus.
+    captures = {"sample.pcap": pcap(frames), "sample-nano-be.pcap": pcap(frames, nano=True, big=True),
+                "raw.pcap": pcap(ips, linktype=101), "fragments.pcap": pcap(frag, linktype=101),
+                "truncated.pcap": pcap(frames)[:-7]}
+    for name, data in captures.items():
+        for k in range(OPTION_SETS):
+            write(f"{out}/pipeline/set{k}-{name}", bytes([k]) + data)
+    here = os.path.dirname(os.path.abspath(__file__))
+    corpus = sys.argv[2] if len(sys.argv) > 2 else os.environ.get(
+        "TCPFLOW_CORPUS", os.path.join(here, "..", "..", "shared", "corpus"))
+    n = corpus_seeds(out, corpus)
+    http_seeds(out)
 
     # reassembler: config byte, then 6-byte records (flags, conn/dir/mode, delta16, len, time).
     def rec(flags, conn=0, d=0, mode=0, delta=0, length=0, t=1, hold=False):
@@ -106,7 +196,7 @@ def main():
     write(f"{out}/reassembler/tiny-memory", b"\x20" + disorder + inorder)
     jumps = hs + rec(0x18, length=10) + rec(0x18, mode=4, length=10) + rec(0x18, mode=4, length=10)
     write(f"{out}/reassembler/jumps", b"\x02" + jumps)
-    print(f"wrote seed corpora under {out}")
+    print(f"wrote seed corpora under {out} ({n} corpus captures)")
 
 
 if __name__ == "__main__":

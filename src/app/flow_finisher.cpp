@@ -93,16 +93,21 @@ void FlowFinisher::write_http_bodies(const std::string& path, Bytes stream, Repo
     int fd = -1;
     std::string body_path;
     std::uint64_t offset = 0;
+    bool announced = false;   // "open" goes out with the first byte: an empty body is never announced
     extract_http_bodies(stream, ho, [&](const HttpBodyEvent& ev) {
         switch (ev.kind) {
             case HttpBodyEventKind::begin:
                 offset = ev.body_offset;
+                announced = false;
                 fd = create_body(path, ev, owner_, body_path);
                 if (fd < 0) diag_.error(Diagnostics::describe("cannot write", body_path, errno));
-                else http_hooks_.opened(body_path);
                 break;
             case HttpBodyEventKind::data:
                 if (fd < 0) break;
+                if (!announced) {
+                    http_hooks_.opened(body_path);
+                    announced = true;
+                }
                 if (const int err = posix_io::write_all(fd, ev.data.data(), ev.data.size()); err != 0)
                     diag_.error(Diagnostics::describe("cannot write", body_path, err));
                 break;

@@ -12,24 +12,27 @@
 
 namespace tcpflow::test {
 
+ByteVec deflate_bytes(const ByteVec& data, int window_bits, int level) {
+    ByteVec out;
+    z_stream z{};
+    if (deflateInit2(&z, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw std::runtime_error("deflateInit2");
+    out.resize(deflateBound(&z, static_cast<uLong>(data.size())) + 32);
+    z.next_in = const_cast<Bytef*>(data.data());
+    z.avail_in = static_cast<uInt>(data.size());
+    z.next_out = out.data();
+    z.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) throw std::runtime_error("deflate");
+    return out;
+}
+
 ByteVec compress(Compression kind, const ByteVec& data) {
     ByteVec out;
     switch (kind) {
-    case Compression::gzip: {
-        z_stream z{};
-        if (deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-            throw std::runtime_error("deflateInit2");
-        out.resize(deflateBound(&z, static_cast<uLong>(data.size())) + 32);
-        z.next_in = const_cast<Bytef*>(data.data());
-        z.avail_in = static_cast<uInt>(data.size());
-        z.next_out = out.data();
-        z.avail_out = static_cast<uInt>(out.size());
-        const int rc = deflate(&z, Z_FINISH);
-        out.resize(z.total_out);
-        deflateEnd(&z);
-        if (rc != Z_STREAM_END) throw std::runtime_error("deflate");
-        return out;
-    }
+    case Compression::gzip: return deflate_bytes(data, 16 + MAX_WBITS);
     case Compression::bzip2: {
         auto size = static_cast<unsigned>(data.size() + data.size() / 100 + 600);
         out.resize(size);

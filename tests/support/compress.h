@@ -15,6 +15,8 @@ using ByteVec = std::vector<std::uint8_t>;
 /// One complete stream (gzip member, bzip2 stream, xz stream, zstd or lz4 frame) holding `data`,
 /// with the checksums the usual command-line tools write (zstd and lz4 content checksums).
 ByteVec compress(Compression kind, const ByteVec& data);
+/// zlib's deflate with `window_bits`: 31 = gzip, 15 = zlib, -15 = raw deflate (HTTP bodies).
+ByteVec deflate_bytes(const ByteVec& data, int window_bits, int level = 6);
 /// The five kinds, in a fixed order (for parameterised tests).
 std::vector<Compression> all_compressions();
 /// A file name for a kind: "gzip" -> "gz", "bzip2" -> "bz2", ...

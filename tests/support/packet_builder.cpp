@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <stdexcept>
+#include <utility>
 
 namespace tcpflow::test {
 
@@ -114,6 +115,26 @@ Frame ip_tcp(const TcpSpec& t) {
 Frame eth_tcp(const TcpSpec& t, const std::vector<VlanTag>& tags, bool pad) {
     const Frame ipf = ip_tcp(t);
     return ethernet_frame(t.src.family == 6 ? 0x86dd : 0x0800, bytes(ipf), tags, pad ? 60 : 0);
+}
+
+TcpSpec tcp_spec(std::string_view src, std::string_view dst, std::uint16_t sport, std::uint16_t dport, std::uint32_t seq,
+                 std::uint8_t flags, std::string payload, std::uint32_t ack) {
+    TcpSpec t;
+    t.src = ip(src);
+    t.dst = ip(dst);
+    t.sport = sport;
+    t.dport = dport;
+    t.seq = seq;
+    t.ack = ack;
+    t.flags = flags;
+    t.payload = std::move(payload);
+    return t;
+}
+
+TcpSpec seg(bool client, std::uint32_t seq, std::uint8_t flags, std::string data, std::uint16_t cport,
+            std::uint32_t ack) {
+    return client ? tcp_spec("10.0.0.1", "10.0.0.2", cport, 80, seq, flags, std::move(data), ack)
+                  : tcp_spec("10.0.0.2", "10.0.0.1", 80, cport, seq, flags, std::move(data), ack);
 }
 
 }  // namespace tcpflow::test

@@ -8,6 +8,7 @@
 
 #include "tcpflow/base/address.h"
 #include "tcpflow/base/bytes.h"
+#include "tcpflow/decode/packet.h"
 
 namespace tcpflow::test {
 
@@ -59,5 +60,20 @@ Frame ip_tcp(const TcpSpec& t);
 Frame eth_tcp(const TcpSpec& t, const std::vector<VlanTag>& tags = {}, bool pad = false);
 
 inline tcpflow::Bytes bytes(const Frame& f) { return tcpflow::Bytes{f.data(), f.size()}; }
+
+/// TCP flag bits as the tests write them (`using namespace flag_bits;`), from the core's tcp_flags.
+namespace flag_bits {
+inline constexpr std::uint8_t FIN = tcp_flags::fin, SYN = tcp_flags::syn, RST = tcp_flags::rst, PSH = tcp_flags::psh,
+                              ACK = tcp_flags::ack, PA = tcp_flags::psh | tcp_flags::ack;
+}
+
+/// A TCP segment between two addresses ("10.0.0.1", "2001:db8::1").
+TcpSpec tcp_spec(std::string_view src, std::string_view dst, std::uint16_t sport, std::uint16_t dport, std::uint32_t seq,
+                 std::uint8_t flags = flag_bits::PA, std::string payload = {}, std::uint32_t ack = 0);
+
+/// One segment of the usual test connection, client 10.0.0.1:cport <-> server 10.0.0.2:80
+/// (`client` picks the direction).
+TcpSpec seg(bool client, std::uint32_t seq, std::uint8_t flags, std::string data, std::uint16_t cport = 1234,
+            std::uint32_t ack = 0);
 
 }  // namespace tcpflow::test

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -118,6 +119,23 @@ std::map<std::string, std::string> read_tree(const std::string& dir) {
         if (e.is_regular_file()) out[fs::relative(e.path(), dir).string()] = read_file(e.path().string());
     }
     return out;
+}
+
+std::map<std::string, std::string> files(const std::string& dir) {
+    auto m = read_tree(dir);
+    m.erase("report.xml");
+    return m;
+}
+
+std::string flow_name(const std::string& src, std::uint16_t sport, const std::string& dst, std::uint16_t dport) {
+    auto part = [](const std::string& addr, std::uint16_t port) {
+        unsigned x[4] = {};
+        std::sscanf(addr.c_str(), "%u.%u.%u.%u", &x[0], &x[1], &x[2], &x[3]);
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%03u.%03u.%03u.%03u.%05u", x[0], x[1], x[2], x[3], static_cast<unsigned>(port));
+        return std::string(buf);
+    };
+    return part(src, sport) + "-" + part(dst, dport);
 }
 
 }  // namespace tcpflow::test

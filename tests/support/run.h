@@ -1,6 +1,7 @@
 // run.h: run the built tcpflow binary (never the one on the PATH) and read back what it wrote.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -46,6 +47,11 @@ private:
 
 /// Every regular file below `dir` (relative path -> content), report.xml included.
 std::map<std::string, std::string> read_tree(const std::string& dir);
+/// The same without report.xml: the flow files (and whatever else) a run wrote.
+std::map<std::string, std::string> files(const std::string& dir);
+/// A flow file's name for IPv4 addresses: ("10.0.0.1", 1234, "10.0.0.2", 80) ->
+/// "010.000.000.001.01234-010.000.000.002.00080".
+std::string flow_name(const std::string& src, std::uint16_t sport, const std::string& dst, std::uint16_t dport);
 std::string read_file(const std::string& path);
 
 }  // namespace tcpflow::test
