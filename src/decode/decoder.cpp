@@ -11,9 +11,10 @@ struct Decoder::Impl {
     Stats& stats;
     Defragmenter defrag;
     bool check_fcs;
+    bool udp;
 
     Impl(DecoderLimits limits, MemoryBudget& budget, Stats& s)
-        : stats{s}, defrag{limits, budget, s}, check_fcs{limits.check_fcs} {}
+        : stats{s}, defrag{limits, budget, s}, check_fcs{limits.check_fcs}, udp{limits.udp} {}
 
     DecodeStatus fail(Counter c) noexcept {
         stats.add(c);
@@ -84,8 +85,15 @@ DecodeStatus Decoder::Impl::decode(LinkType link, Bytes frame, Timestamp ts, Dec
             return DecodeStatus::transport;
         }
         case ip_proto::udp: {
-            if (const Counter t = decode_udp_tunnel(ip, net, out, depth); t != kDecodeOk) return fail(t);
-            continue;
+            // A tunnel's carrier is decapsulated; with --udp any other datagram is a UDP packet.
+            bool carrier = false;
+            const Counter t = decode_udp_tunnel(ip, net, out, depth, carrier);
+            if (t == kDecodeOk) continue;
+            if (carrier || !udp) return fail(t);
+            if (const Counter u = parse_udp(ip.payload, ip.claimed, out); u != kDecodeOk) return fail(u);
+            out.src = ip.src;
+            out.dst = ip.dst;
+            return DecodeStatus::transport;
         }
         case ip_proto::gre: {
             if (const Counter t = decode_gre(ip, net, out, depth); t != kDecodeOk) return fail(t);
