@@ -65,6 +65,15 @@ void FlowTable::Impl::on_packet(const DecodedPacket& p, Timestamp ts, std::uint3
         // can change no file: don't bring its state back for it.
         if (!udp && saved_before && p.payload.empty() && p.claimed_len == 0 && !(p.tcp.flags & (syn | rst))) return;
         c = &create(key, h);
+        c->last = ts;
+    }
+    if (udp && config.udp_idle_timeout_ns > 0 && c->last.ns + config.udp_idle_timeout_ns < ts.ns) {
+        // Idle past its timeout: that conversation ended before this datagram, which starts the
+        // next one (continuing the same files), whatever order the caller expires in.
+        stats->add(Counter::flows_timed_out);
+        const std::uint64_t h = c->hash;
+        retire(*c, CloseReason::timeout);
+        c = &create(key, h);
     }
     last_conn = c;
     c->last = ts;
