@@ -110,6 +110,14 @@ TEST(UdpRules, SnaplenCutIsARecordedHoleOfZeros) {
     EXPECT_EQ(u.stats().get(Counter::snaplen_truncated_bytes), 6u);
 }
 
+TEST(UdpRules, AHugeClaimedLengthIsNotZeroFilledPastSixtyFourKilobytes) {
+    Udp u;
+    u.q("ab", 0xffffffffu);   // a jumbogram that claims 4 GiB behind two captured bytes
+    u.table().close_all();
+    EXPECT_EQ(u.sink().file(kQ).size(), 2u + 0xffff);
+    EXPECT_EQ(u.stats().get(Counter::bytes_over_limit), 0xffffffffull - 2 - 0xffff);
+}
+
 TEST(UdpRules, LengthFramingPutsTwoBytesBeforeEachDatagram) {
     FlowTableConfig cfg;
     cfg.udp_length_framing = true;

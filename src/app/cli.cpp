@@ -350,7 +350,7 @@ void finish_numbers(CliValues& v) {
     if (!v.udp_framing.empty()) {
         if (v.udp_framing == "length") o.udp_length_framing = true;
         else if (v.udp_framing != "none") throw UsageError("--udp-framing: '" + v.udp_framing + "' is not 'none' or 'length'");
-        if (!o.udp) throw UsageError("--udp-framing applies to UDP flows: add --udp");
+        o.udp = true;   // framing is about UDP flows: it implies --udp
     }
 }
 

@@ -11,6 +11,10 @@
 
 namespace tcpflow {
 
+namespace {
+constexpr std::uint64_t kMaxUdpHole = 0xffff;   // zero bytes written for one datagram's cut tail, at most
+}  // namespace
+
 void FlowTable::Impl::on_datagram(Connection& c, int d, const DecodedPacket& p, Timestamp ts, std::uint32_t wire_len,
                                   std::uint32_t cap_len) {
     Flow* f = c.dir[d].get();
@@ -36,6 +40,13 @@ void FlowTable::Impl::on_datagram(Connection& c, int d, const DecodedPacket& p, 
         claimed = 0xffff;
     }
     Bytes data = p.payload.first(static_cast<std::size_t>(std::min<std::uint64_t>(p.payload.size(), claimed)));
+    // The zero fill is bounded per datagram: only an IPv6 jumbogram can claim more than 64 KiB,
+    // and a hostile one could claim 4 GiB behind a few captured bytes.
+    if (claimed - data.size() > kMaxUdpHole) {
+        stats->add(Counter::bytes_over_limit, claimed - data.size() - kMaxUdpHole);
+        f->sum.dropped_bytes += claimed - data.size() - kMaxUdpHole;
+        claimed = data.size() + kMaxUdpHole;
+    }
     const std::uint64_t cut = claimed - data.size();   // bytes the snaplen cut off
     if (cut) stats->add(Counter::snaplen_truncated_bytes, cut);
     const std::size_t prefix = framed ? 2 : 0;
