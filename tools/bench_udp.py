@@ -102,14 +102,23 @@ def make_tcp(path: str, n: int) -> None:
             ts += 1000
 
 
+PEAK_KIB: dict[str, int] = {}
+
+
 def timed(argv: list[str], out: str | None) -> float:
+    """Wall seconds of one run (a fresh child); its peak RSS (KiB, /usr/bin/time) goes to PEAK_KIB."""
     if out:
         shutil.rmtree(out, ignore_errors=True)
+    wrap = ["/usr/bin/time", "-f", "@@%M"] if os.path.exists("/usr/bin/time") else []
     t0 = time.monotonic()
-    r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    r = subprocess.run(wrap + argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     dt = time.monotonic() - t0
+    err = r.stderr.decode(errors="replace")
     if r.returncode != 0:
-        sys.exit(f"{argv[0]} failed ({r.returncode}): {r.stderr.decode(errors='replace')[:500]}")
+        sys.exit(f"{argv[0]} failed ({r.returncode}): {err[:500]}")
+    if wrap and "@@" in err:
+        key = " ".join(argv)
+        PEAK_KIB[key] = max(PEAK_KIB.get(key, 0), int(err.rsplit("@@", 1)[1].split()[0]))
     return dt
 
 
@@ -131,18 +140,22 @@ def main() -> int:
     nfiles = sum(1 for n in os.listdir(out) if n.endswith("-udp"))
     if nfiles != 2 * args.conns:
         sys.exit(f"expected {2 * args.conns} -udp files, found {nfiles}")
-    rows.append(("ours --udp, all conversations", statistics.median(ours_udp), args.conns))
-    ours_tcp = [timed([args.binary, "-r", tpcap, "-o", out], out) for _ in range(args.runs)]
-    rows.append(("ours, the same over TCP", statistics.median(ours_tcp), args.conns))
+    udp_argv = [args.binary, "--udp", "-r", upcap, "-o", out]
+    rows.append(("ours --udp, all conversations", statistics.median(ours_udp), args.conns, udp_argv))
+    tcp_argv = [args.binary, "-r", tpcap, "-o", out]
+    ours_tcp = [timed(tcp_argv, out) for _ in range(args.runs)]
+    rows.append(("ours, the same over TCP", statistics.median(ours_tcp), args.conns, tcp_argv))
     if args.tshark:
-        ts = [timed([args.tshark, "-r", upcap, "-q", "-z", "follow,udp,raw,0"], None) for _ in range(args.runs)]
-        rows.append(("tshark -z follow,udp,raw,0 (one stream)", statistics.median(ts), 1))
+        ts_argv = [args.tshark, "-r", upcap, "-q", "-z", "follow,udp,raw,0"]
+        ts = [timed(ts_argv, None) for _ in range(args.runs)]
+        rows.append(("tshark -z follow,udp,raw,0 (one stream)", statistics.median(ts), 1, ts_argv))
     shutil.rmtree(out, ignore_errors=True)
     print(f"{args.conns} conversations; udp.pcap {os.path.getsize(upcap) / 1e6:.1f} MB, "
           f"tcp.pcap {os.path.getsize(tpcap) / 1e6:.1f} MB; median of {args.runs}")
-    print(f"{'run':45} {'seconds':>9} {'conversations/s':>16}")
-    for name, sec, conv in rows:
-        print(f"{name:45} {sec:9.3f} {conv / sec:16,.0f}")
+    print(f"{'run':45} {'seconds':>9} {'conversations/s':>16} {'peak MiB':>9}")
+    for name, sec, conv, argv in rows:
+        peak = PEAK_KIB.get(" ".join(argv), 0) / 1024
+        print(f"{name:45} {sec:9.3f} {conv / sec:16,.2f} {peak:9.1f}")
     return 0
 
 
