@@ -374,6 +374,7 @@ TEST(Cli, EveryLongOptionIsKnown) {
         if (name == "help" || name == "version" || name == "scanner-help") continue;
         std::string value;
         if (name == "overlap") value = "=first";
+        else if (name == "udp-framing") value = "=length";
         else if (name == "max-memory") value = "=8M";
         else if (name == "set") value = "=tdelta=1";
         else if (name == "format") value = "=t";
@@ -395,6 +396,28 @@ TEST(Cli, EveryLongOptionIsKnown) {
     }
     const auto names = all_long_options();
     EXPECT_GE(names.size(), 40u);
+}
+
+TEST(Cli, UdpOptions) {
+    auto r = parse_command_line({"tcpflow", "-r", "a.pcap"});
+    ASSERT_EQ(r.action, CliResult::Action::run) << r.err;
+    EXPECT_FALSE(r.options.udp);
+    EXPECT_FALSE(r.options.udp_length_framing);
+    EXPECT_LT(r.options.udp_timeout, 0);
+    r = parse_command_line({"tcpflow", "--udp", "-S", "udp_timeout=7", "-r", "a.pcap"});
+    ASSERT_EQ(r.action, CliResult::Action::run) << r.err;
+    EXPECT_TRUE(r.options.udp);
+    EXPECT_EQ(r.options.udp_timeout, 7);
+    r = parse_command_line({"tcpflow", "--udp-framing=length", "-r", "a.pcap"});   // implies --udp
+    ASSERT_EQ(r.action, CliResult::Action::run) << r.err;
+    EXPECT_TRUE(r.options.udp);
+    EXPECT_TRUE(r.options.udp_length_framing);
+    r = parse_command_line({"tcpflow", "--udp-framing=bytes", "-r", "a.pcap"});
+    EXPECT_EQ(r.action, CliResult::Action::exit);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("not 'none' or 'length'"), std::string::npos) << r.err;
+    r = parse_command_line({"tcpflow", "-S", "udp_timeout=-1", "-r", "a.pcap"});
+    EXPECT_EQ(r.exit_code, 2);
 }
 
 TEST(Cli, VersionIsTheProjectVersion) {
@@ -434,6 +457,7 @@ std::string sample_value(const OptionSpec& spec) {
     if (arg == "TMPL") return "%A";
     if (arg == "LETTERS") return "t";
     if (arg == "first|last") return "last";
+    if (arg == "none|length") return "length";
     if (arg == "X") return "H";
     if (arg == "NAME") return name == "semaphore" ? "sem" : "md5";
     return "x";   // FILE, DIR, IF, USER

@@ -217,3 +217,73 @@ TEST(DecoderCorpus, EveryCaptureDecodesWithoutCrashing) {
         (void)decode_capture(e.path().filename().string());
     }
 }
+
+TEST(Decoder, UdpIsATransportPacketOnlyWhenAsked) {
+    const std::string dns = "dns-query";
+    const Frame u = udp_datagram(5353, 53, Bytes{reinterpret_cast<const std::uint8_t*>(dns.data()), dns.size()});
+    Frame padded = u;
+    padded.resize(padded.size() + 6, 0xee);   // bytes past the UDP length are not payload
+    padded[4] = 0;
+    padded[5] = static_cast<std::uint8_t>(u.size());
+    const Frame f = ipv4_packet(ip("1.1.1.1"), ip("2.2.2.2"), 17, bytes(padded));
+    {
+        Harness h;
+        DecodedPacket out;
+        EXPECT_EQ(h.decode(LinkType::raw, f, out), DecodeStatus::no_transport);
+        EXPECT_EQ(h.stats.get(Counter::not_tcp), 1u);
+    }
+    DecoderLimits limits;
+    limits.udp = true;
+    Harness h{limits};
+    DecodedPacket out;
+    ASSERT_EQ(h.decode(LinkType::raw, f, out), DecodeStatus::transport);
+    EXPECT_EQ(out.proto, Transport::udp);
+    EXPECT_EQ(out.src, ip("1.1.1.1"));
+    EXPECT_EQ(out.sport, 5353);
+    EXPECT_EQ(out.dport, 53);
+    EXPECT_EQ(out.claimed_len, dns.size());
+    EXPECT_EQ(std::string(out.payload.begin(), out.payload.end()), dns);
+    EXPECT_EQ(reasons(h.stats), 0u);
+    // Cut by the snaplen: the payload is what was captured, the claimed length what was sent.
+    Frame cut = f;
+    cut.resize(cut.size() - 10);
+    ASSERT_EQ(h.decode(LinkType::raw, cut, out), DecodeStatus::transport);
+    EXPECT_EQ(out.claimed_len, dns.size());
+    EXPECT_EQ(out.payload.size(), dns.size() - 4);
+    // A header cut short is counted, not a packet.
+    const Frame stub = ipv4_packet(ip("1.1.1.1"), ip("2.2.2.2"), 17, bytes(Frame(5, 0)));
+    EXPECT_EQ(h.decode(LinkType::raw, stub, out), DecodeStatus::malformed);
+    EXPECT_EQ(h.stats.get(Counter::truncated_udp_header), 1u);
+}
+
+TEST(Decoder, TunnelCarrierIsNeverAUdpPacket) {
+    DecoderLimits limits;
+    limits.udp = true;
+    Harness h{limits};
+    DecodedPacket out;
+    Frame vx = {0x08, 0, 0, 0, 0, 0, 0x07, 0};
+    const Frame inner = eth_tcp(spec4("inner"));
+    vx.insert(vx.end(), inner.begin(), inner.end());
+    const Frame f = ipv4_packet(ip("1.1.1.1"), ip("2.2.2.2"), 17, bytes(udp_datagram(40000, 4789, bytes(vx))));
+    ASSERT_EQ(h.decode(LinkType::raw, f, out), DecodeStatus::transport);
+    EXPECT_EQ(out.proto, Transport::tcp);
+    EXPECT_EQ(out.tunnel.kind, static_cast<std::uint8_t>(TunnelKind::vxlan));
+    // A VXLAN-like header with garbage behind it (a DNS answer to client port 4789): the
+    // datagram's own payload, an ordinary UDP packet; its MACs are the outer frame's.
+    const std::string answer = std::string("\x08\x34\x81\x80", 4) + std::string(60, 'a');
+    const Frame junk = ethernet_frame(0x0800, bytes(ipv4_packet(ip("1.1.1.1"), ip("2.2.2.2"), 17,
+        bytes(udp_datagram(53, 4789, Bytes{reinterpret_cast<const std::uint8_t*>(answer.data()), answer.size()})))));
+    ASSERT_EQ(h.decode(LinkType::ethernet, junk, out), DecodeStatus::transport);
+    EXPECT_EQ(out.proto, Transport::udp);
+    EXPECT_EQ(out.tunnel.kind, 0);
+    EXPECT_EQ(out.dport, 4789);
+    EXPECT_EQ(out.payload.size(), answer.size());
+    EXPECT_EQ(out.dst_mac, (std::array<std::uint8_t, 6>{junk[0], junk[1], junk[2], junk[3], junk[4], junk[5]}));
+    EXPECT_EQ(reasons(h.stats), 0u);
+    // Port 4789 without VXLAN's I flag is not a carrier: an ordinary datagram.
+    vx[0] = 0;
+    const Frame g = ipv4_packet(ip("1.1.1.1"), ip("2.2.2.2"), 17, bytes(udp_datagram(40000, 4789, bytes(vx))));
+    ASSERT_EQ(h.decode(LinkType::raw, g, out), DecodeStatus::transport);
+    EXPECT_EQ(out.proto, Transport::udp);
+    EXPECT_EQ(out.tunnel.kind, 0);
+}

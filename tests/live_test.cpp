@@ -417,6 +417,56 @@ TEST(Live, ConversationIsWrittenAsItHappensAndCtrlCSavesEverything) {
     FAIL() << "the kernel dropped packets in all " << kAttempts << " attempts, nothing could be compared:\n" << drops;
 }
 
+// --udp live: a datagram is in its -udp file within 100 ms (as TCP data), the answer too, and
+// the end of the capture leaves both files complete.
+TEST(Live, UdpDatagramIsInItsFileWithin100Ms) {
+    REQUIRE_NETNS(ns);
+    TempDir out;
+    const int srv = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const int cli = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(srv, 0);
+    ASSERT_GE(cli, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(srv, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(bind(cli, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    sockaddr_in sa{}, ca{};
+    socklen_t len = sizeof sa;
+    ASSERT_EQ(getsockname(srv, reinterpret_cast<sockaddr*>(&sa), &len), 0);
+    len = sizeof ca;
+    ASSERT_EQ(getsockname(cli, reinterpret_cast<sockaddr*>(&ca), &len), 0);
+    const std::uint16_t sport = ntohs(ca.sin_port), dport = ntohs(sa.sin_port);
+    Spawned tf(tcpflow_argv({"--udp", "-i", "lo", "-o", out.path(), "udp", "port", std::to_string(dport)}));
+    ASSERT_TRUE(tf.wait_for_err("tcpflow: listening on lo")) << tf.err();
+
+    const std::string q = "query-1", answer = "answer-1";
+    const std::string qpath = out / (flow_name(sport, dport) + "-udp");
+    const std::string apath = out / (flow_name(dport, sport) + "-udp");
+    ASSERT_EQ(sendto(cli, q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa), static_cast<ssize_t>(q.size()));
+    const auto sent_at = Clock::now();
+    long visible_ms = -1;
+    while (Clock::now() - sent_at < milliseconds(3000)) {   // deadline-based polling; the bound is asserted below
+        if (read_file(qpath) == q) {
+            visible_ms = static_cast<long>(std::chrono::duration_cast<milliseconds>(Clock::now() - sent_at).count());
+            break;
+        }
+        std::this_thread::sleep_for(milliseconds(1));
+    }
+    ASSERT_GE(visible_ms, 0) << "the datagram never reached " << qpath;
+    EXPECT_LE(visible_ms, 100) << "the datagram took too long to reach its file";
+    ASSERT_EQ(sendto(srv, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&ca), sizeof ca),
+              static_cast<ssize_t>(answer.size()));
+    char buf[64];
+    EXPECT_EQ(recv(cli, buf, sizeof buf, 0), static_cast<ssize_t>(answer.size()));
+    tf.signal(SIGINT);
+    EXPECT_EQ(tf.wait(milliseconds(5000)), 0) << tf.err();
+    EXPECT_EQ(read_file(qpath), q);
+    EXPECT_EQ(read_file(apath), answer);
+    close(cli);
+    close(srv);
+}
+
 TEST(Live, EveryStopSignalEndsAnIdleCaptureWithinOneSecond) {
     REQUIRE_NETNS(ns);
     for (const int sig : {SIGTERM, SIGINT, SIGHUP}) {

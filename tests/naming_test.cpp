@@ -246,3 +246,15 @@ TEST(Naming, NamesEndpointsOnlyForTheDefaultLayout) {
     EXPECT_FALSE(t("%a-%b").names_endpoints());
     EXPECT_FALSE(t("%%A.%a-%B.%b").names_endpoints());
 }
+
+TEST(Naming, UdpFlowsGetASuffixAfterTheCounterUnlessTheTemplateNamesTheProtocol) {
+    auto i = v4_info();
+    i.udp = true;
+    EXPECT_EQ(expand(kDefaultTemplate, i), "010.000.000.001.01234-010.000.000.002.00080-udp");
+    EXPECT_EQ(expand(kDefaultTemplate, i, 2), "010.000.000.001.01234-010.000.000.002.00080c2-udp");
+    EXPECT_EQ(expand("%P/%A.%a-%B.%b", i), "udp/010.000.000.001.01234-010.000.000.002.00080");
+    EXPECT_EQ(expand("flows/%A-%B", i), "flows/010.000.000.001-010.000.000.002-udp");
+    i.udp = false;
+    EXPECT_EQ(expand("%P/%A.%a-%B.%b", i), "tcp/010.000.000.001.01234-010.000.000.002.00080");
+    EXPECT_EQ(expand(kDefaultTemplate, i), "010.000.000.001.01234-010.000.000.002.00080");
+}

@@ -347,6 +347,11 @@ void finish_numbers(CliValues& v) {
         else if (v.overlap == "last") o.overlap = OverlapPolicy::last;
         else throw UsageError("--overlap: '" + v.overlap + "' is not 'first' or 'last'");
     }
+    if (!v.udp_framing.empty()) {
+        if (v.udp_framing == "length") o.udp_length_framing = true;
+        else if (v.udp_framing != "none") throw UsageError("--udp-framing: '" + v.udp_framing + "' is not 'none' or 'length'");
+        o.udp = true;   // framing is about UDP flows: it implies --udp
+    }
 }
 
 void finish_report(CliValues& v, bool have_report) {

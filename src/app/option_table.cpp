@@ -81,6 +81,9 @@ const OptionSpec kOptions[] = {
      raw<&V::idle_timeout>},
     {nullptr, "hole-timeout", "SECONDS", "give a hole up this long after data behind it arrived (live: 2; files: never)",
      raw<&V::hole_timeout>},
+    {nullptr, "udp", nullptr, "follow UDP conversations too (files named ...-udp; see -hh)", opt<&O::udp>},
+    {nullptr, "udp-framing", "none|length", "--udp: datagrams back to back (default) or each behind a 2-byte length",
+     raw<&V::udp_framing>},
     {"-j", "jobs", "N", "worker threads (default 1)", raw<&V::jobs>},
     {"-U", "user", "USER", "drop privileges to USER after opening the capture", raw<&V::user>},
     {nullptr, "relinquish-privileges", "USER", "same as -U (1.6.1's long name)", raw<&V::user_alias>},
@@ -121,6 +124,10 @@ const SettingSpec kSettings[] = {
     {"tcp_timeout", "SECONDS", "idle timeout in packet time (default 0 = 600 s)",
      [](Options& o, const std::string& what, const std::string& v, Warnings&) {
          o.tcp_timeout = need_int(what, v, 0, kMaxTimeout);
+     }},
+    {"udp_timeout", "SECONDS", "--udp: idle timeout of UDP conversations in packet time (default 60; 0 = never)",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         o.udp_timeout = need_int(what, v, 0, kMaxTimeout);
      }},
     {"tcp_cmd", "CMD", "run 'CMD <flowfile>' when a flow file is closed",
      [](Options& o, const std::string&, const std::string& v, Warnings&) { o.tcp_cmd = v; }},

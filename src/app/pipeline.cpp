@@ -55,6 +55,7 @@ private:
 DecoderLimits decoder_limits(const Options& o) {
     DecoderLimits l;
     l.check_fcs = o.check_fcs;
+    l.udp = o.udp;
     return l;
 }
 
@@ -216,6 +217,8 @@ std::optional<ExitStatus> Run::make_sinks() {
     tc.max_seek = opt.max_seek;
     tc.max_bytes = opt.max_bytes;
     if (opt.tcp_timeout > 0) tc.idle_timeout_ns = opt.tcp_timeout * kNsPerSec;
+    if (opt.udp_timeout >= 0) tc.udp_idle_timeout_ns = opt.udp_timeout * kNsPerSec;
+    tc.udp_length_framing = opt.udp_length_framing;
     tc.tdelta_ns = static_cast<std::int64_t>(opt.tdelta * 1e9);
     // Live capture gives a hole up after 2 s by default (tail -f and -c see the data behind it);
     // files wait for the hole to fill, the memory limit or the end.

@@ -11,9 +11,10 @@ struct Decoder::Impl {
     Stats& stats;
     Defragmenter defrag;
     bool check_fcs;
+    bool udp;
 
     Impl(DecoderLimits limits, MemoryBudget& budget, Stats& s)
-        : stats{s}, defrag{limits, budget, s}, check_fcs{limits.check_fcs} {}
+        : stats{s}, defrag{limits, budget, s}, check_fcs{limits.check_fcs}, udp{limits.udp} {}
 
     DecodeStatus fail(Counter c) noexcept {
         stats.add(c);
@@ -24,6 +25,26 @@ struct Decoder::Impl {
     }
 
     DecodeStatus decode(LinkType link, Bytes frame, Timestamp ts, DecodedPacket& out);
+
+    /// --udp: a datagram whose tunnel header was found, kept until the packet inside turns out to
+    /// be one (its network layer parses, or it is a valid frame that is not IP, such as ARP).
+    /// Garbage behind a tunnel-like header (a DNS answer to port 4789, say) is the datagram's own
+    /// payload: it is then a UDP packet after all.
+    struct Carrier {
+        bool pending = false;
+        IpPacket ip;
+        DecodedPacket before;   // `out` as it was before the tunnel header was read
+    };
+    /// The failure `c` inside a pending carrier makes the carrier a UDP packet; else it counts.
+    DecodeStatus fail_inside(const Carrier& k, Counter c, DecodedPacket& out) noexcept {
+        if (!k.pending || c == Counter::not_ip || c == Counter::tunnel_too_deep) return fail(c);
+        out = k.before;
+        if (parse_udp(k.ip.payload, k.ip.claimed, out) != kDecodeOk) return fail(c);
+        out.src = k.ip.src;
+        out.dst = k.ip.dst;
+        return DecodeStatus::transport;
+    }
+    Carrier carrier_;
 };
 
 DecodeStatus Decoder::Impl::decode(LinkType link, Bytes frame, Timestamp ts, DecodedPacket& out) {
@@ -34,24 +55,27 @@ DecodeStatus Decoder::Impl::decode(LinkType link, Bytes frame, Timestamp ts, Dec
     if (const Counter c = decode_link(link, frame, net, out); c != kDecodeOk) return fail(c);
 
     IpPacket ip;
+    Carrier& carrier = carrier_;   // a member: not built again for every packet
+    carrier.pending = false;
     for (int depth = 0;; ++depth) {
         if (depth > kMaxTunnelDepth) return fail(Counter::tunnel_too_deep);
         // The network layer.
         NetKind kind = net.kind;
         if (kind == NetKind::by_nibble) {
             const auto b0 = ByteReader{net.bytes}.peek_u8(0);
-            if (!b0) return fail(Counter::truncated_ip_header);
+            if (!b0) return fail_inside(carrier, Counter::truncated_ip_header, out);
             if ((*b0 >> 4) == 4) {
                 kind = NetKind::ipv4;
             } else if ((*b0 >> 4) == 6) {
                 kind = NetKind::ipv6;
             } else {
-                return fail(Counter::bad_ip_version);
+                return fail_inside(carrier, Counter::bad_ip_version, out);
             }
         }
         ip = IpPacket{};
         const Counter c = kind == NetKind::ipv4 ? parse_ipv4(net.bytes, ip) : parse_ipv6(net.bytes, ip);
-        if (c != kDecodeOk) return fail(c);
+        if (c != kDecodeOk) return fail_inside(carrier, c, out);
+        carrier.pending = false;
 
         if (ip.fragment) {
             stats.add(Counter::fragments_received);
@@ -84,8 +108,20 @@ DecodeStatus Decoder::Impl::decode(LinkType link, Bytes frame, Timestamp ts, Dec
             return DecodeStatus::transport;
         }
         case ip_proto::udp: {
-            if (const Counter t = decode_udp_tunnel(ip, net, out, depth); t != kDecodeOk) return fail(t);
-            continue;
+            // A tunnel's carrier is decapsulated; with --udp any other datagram is a UDP packet.
+            if (udp) {
+                carrier.ip = ip;
+                carrier.before = out;
+            }
+            bool is_carrier = false;
+            const Counter t = decode_udp_tunnel(ip, net, out, depth, is_carrier);
+            carrier.pending = udp && is_carrier;
+            if (t == kDecodeOk) continue;
+            if (is_carrier || !udp) return fail_inside(carrier, t, out);
+            if (const Counter u = parse_udp(ip.payload, ip.claimed, out); u != kDecodeOk) return fail(u);
+            out.src = ip.src;
+            out.dst = ip.dst;
+            return DecodeStatus::transport;
         }
         case ip_proto::gre: {
             if (const Counter t = decode_gre(ip, net, out, depth); t != kDecodeOk) return fail(t);

@@ -176,4 +176,20 @@ Counter parse_tcp(Bytes segment, std::uint32_t claimed, DecodedPacket& out) noex
     return kDecodeOk;
 }
 
+Counter parse_udp(Bytes datagram, std::uint32_t claimed, DecodedPacket& out) noexcept {
+    ByteReader r{datagram};
+    if (claimed < 8) return Counter::truncated_udp_header;
+    const auto sport = r.be16(), dport = r.be16(), len = r.be16();
+    if (!sport || !dport || !len || !r.skip(2)) return Counter::truncated_udp_header;
+    std::uint32_t plen = claimed - 8;
+    if (*len >= 8 && *len - 8u < plen) plen = *len - 8u;
+    out.proto = Transport::udp;
+    out.sport = *sport;
+    out.dport = *dport;
+    const Bytes rest = r.rest();
+    out.payload = rest.first(std::min<std::size_t>(rest.size(), plen));
+    out.claimed_len = plen;
+    return kDecodeOk;
+}
+
 }  // namespace tcpflow

@@ -41,7 +41,9 @@ bool looks_like_teredo(Bytes udp_payload, std::size_t claimed, Bytes& ipv6) noex
     return true;
 }
 
-Counter decode_udp_tunnel(const IpPacket& outer, NetLayer& inner, DecodedPacket& out, int depth) noexcept {
+Counter decode_udp_tunnel(const IpPacket& outer, NetLayer& inner, DecodedPacket& out, int depth,
+                          bool& carrier) noexcept {
+    carrier = false;
     ByteReader r{outer.payload};
     const auto sport = r.be16(), dport = r.be16(), len = r.be16();
     if (!sport || !dport || !len || !r.skip(2)) return Counter::not_tcp;   // not even a UDP header
@@ -56,6 +58,7 @@ Counter decode_udp_tunnel(const IpPacket& outer, NetLayer& inner, DecodedPacket&
         const auto vni = p.be32();
         if (!vni) return Counter::truncated_tunnel_header;
         if ((*flags & 0x08u) == 0) return Counter::not_tcp;
+        carrier = true;
         set_tunnel(out, TunnelKind::vxlan, outer, *sport, *dport, *vni >> 8);
         return decode_ethernet(p.rest(), inner, out, depth);
     }
@@ -67,11 +70,13 @@ Counter decode_udp_tunnel(const IpPacket& outer, NetLayer& inner, DecodedPacket&
         if (!proto || !vni) return Counter::truncated_tunnel_header;
         if ((*vo >> 6) != 0) return Counter::not_tcp;
         if (!p.skip(std::size_t{*vo & 0x3fu} * 4)) return Counter::truncated_tunnel_header;
+        carrier = true;
         set_tunnel(out, TunnelKind::geneve, outer, *sport, *dport, *vni >> 8);
         return decode_ethertype(*proto, p.rest(), inner, out, depth);
     }
     Bytes v6;
     if (looks_like_teredo(payload, claimed, v6)) {
+        carrier = true;
         set_tunnel(out, TunnelKind::teredo, outer, *sport, *dport, 0);
         inner = NetLayer{v6, NetKind::ipv6};
         return kDecodeOk;

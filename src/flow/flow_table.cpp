@@ -32,8 +32,8 @@ FlowTable::Impl::~Impl() {
     budget->release(conns.size() * kConnectionCharge);
     for (std::uint32_t slot = saved.oldest(); slot != SavedTable<Saved>::kNone; slot = saved.next(slot))
         budget->release(saved_charge(saved.at(slot)));
-    while (Connection* c = lru.front()) {
-        lru.unlink(*c);
+    while (Connection* c = oldest()) {
+        lru_of(*c).unlink(*c);
         delete c;
     }
 }
@@ -42,18 +42,19 @@ FlowTable::Impl::~Impl() {
 
 void FlowTable::Impl::on_packet(const DecodedPacket& p, Timestamp ts, std::uint32_t wire_len, std::uint32_t cap_len) {
     ts.ns += config.tdelta_ns;
-    stats->add(Counter::tcp_segments);
+    const bool udp = p.proto == Transport::udp;
+    stats->add(udp ? Counter::udp_datagrams : Counter::tcp_segments);
     int d = 0;
     const ConnKey key = make_key(p, d);
     Connection* c = nullptr;
     // Consecutive segments usually belong to the same connection: check it before hashing.
     if (last_conn && last_conn->key == key) {
         c = last_conn;
-        lru.move_to_back(*c);
+        lru_of(*c).move_to_back(*c);
     } else if (const std::uint64_t h = ConnKeyHash{}(key);
                const ConnSlot* s = conns.find(h, [&](const ConnSlot& x) { return x.conn->key == key; })) {
         c = s->conn;
-        lru.move_to_back(*c);
+        lru_of(*c).move_to_back(*c);
     } else {
         const bool saved_before = saved.has_either(key, h);
         if (!start_new && !saved_before) {
@@ -62,11 +63,24 @@ void FlowTable::Impl::on_packet(const DecodedPacket& p, Timestamp ts, std::uint3
         }
         // A bare ACK or FIN for a connection that was closed already (FIN or reset, both ways)
         // can change no file: don't bring its state back for it.
-        if (saved_before && p.payload.empty() && p.claimed_len == 0 && !(p.tcp.flags & (syn | rst))) return;
+        if (!udp && saved_before && p.payload.empty() && p.claimed_len == 0 && !(p.tcp.flags & (syn | rst))) return;
+        c = &create(key, h);
+        c->last = ts;
+    }
+    if (udp && config.udp_idle_timeout_ns > 0 && c->last.ns + config.udp_idle_timeout_ns < ts.ns) {
+        // Idle past its timeout: that conversation ended before this datagram, which starts the
+        // next one (continuing the same files), whatever order the caller expires in.
+        stats->add(Counter::flows_timed_out);
+        const std::uint64_t h = c->hash;
+        retire(*c, CloseReason::timeout);
         c = &create(key, h);
     }
     last_conn = c;
     c->last = ts;
+    if (udp) {
+        on_datagram(*c, d, p, ts, wire_len, cap_len);   // ends by idle timeout or end of input only
+        return;
+    }
     on_segment(*c, d, p, ts, wire_len, cap_len);
     maybe_retire(*c);
 }
@@ -78,7 +92,7 @@ FlowTable::Impl::Connection& FlowTable::Impl::create(const ConnKey& k, std::uint
     c->key = k;
     c->hash = h;
     c->session_id = next_session++;
-    lru.push_back(*c);
+    lru_of(*c).push_back(*c);
     conns.insert(ConnSlot{h, c});
     budget->charge(kConnectionCharge);
     restore(*c, 0);
@@ -102,6 +116,7 @@ FlowTable::Impl::Flow& FlowTable::Impl::new_flow(Connection& c, int d, const Dec
     f->info.name.has_mac = p.has_mac;
     f->info.name.src_mac = p.src_mac;
     f->info.name.dst_mac = p.dst_mac;
+    f->info.name.udp = p.proto == Transport::udp;
     f->info.vlans = p.vlans;
     f->info.tunnel = p.tunnel;
     f->info.client_to_server = (p.tcp.flags & syn) && !(p.tcp.flags & ack);
@@ -142,7 +157,7 @@ void FlowTable::Impl::retire(Connection& c, CloseReason why) {
         buf_update(*c.dir[d]);
         remember(c, d);
     }
-    lru.unlink(c);
+    lru_of(c).unlink(c);
     if (last_conn == &c) last_conn = nullptr;
     budget->release(kConnectionCharge);
     conns.erase(c.hash, [&c](const ConnSlot& x) { return x.conn == &c; });
@@ -162,10 +177,17 @@ void FlowTable::Impl::maybe_retire(Connection& c) {
 void FlowTable::Impl::expire(Timestamp now) {
     now.ns += config.tdelta_ns;
     if (config.hole_timeout_ns > 0) give_up_old_holes(now);
-    if (config.idle_timeout_ns <= 0) return;
-    while (lru.front() && lru.front()->last.ns + config.idle_timeout_ns < now.ns) {
-        stats->add(Counter::flows_timed_out);
-        retire(*lru.front(), CloseReason::timeout);
+    if (config.idle_timeout_ns > 0) {
+        while (lru.front() && lru.front()->last.ns + config.idle_timeout_ns < now.ns) {
+            stats->add(Counter::flows_timed_out);
+            retire(*lru.front(), CloseReason::timeout);
+        }
+    }
+    if (config.udp_idle_timeout_ns > 0) {
+        while (udp_lru.front() && udp_lru.front()->last.ns + config.udp_idle_timeout_ns < now.ns) {
+            stats->add(Counter::flows_timed_out);
+            retire(*udp_lru.front(), CloseReason::timeout);
+        }
     }
 }
 
@@ -188,12 +210,12 @@ void FlowTable::Impl::relieve_memory() {
         if (f.reasm.give_up_first_hole(f)) stats->add(Counter::holes_given_up);
         buf_update(f);
     }
-    while (budget->over() && !lru.empty()) retire(*lru.front(), CloseReason::limit);
+    while (budget->over() && oldest()) retire(*oldest(), CloseReason::limit);
     while (budget->over() && !saved.empty()) forget_oldest_saved();
 }
 
 void FlowTable::Impl::close_all(CloseReason why) {
-    while (!lru.empty()) retire(*lru.front(), why);
+    while (Connection* c = oldest()) retire(*c, why);
 }
 
 // ---------------------------------------------------------------- remembered flows

@@ -4,6 +4,8 @@
 //                   idle expiry, memory relief), remembering closed flows and restoring them
 //   tcp_rules.cpp   the TCP rules of SPEC 4: which flow a segment belongs to (SYN, RST, -m),
 //                   RST acceptance, keep-alives, FIN, placing bytes (shift, -b)
+//   udp_rules.cpp   --udp: each datagram appended to its direction in capture order (snaplen
+//                   cuts zero-filled and recorded as holes, --udp-framing length)
 //
 // The generic pieces are in their own headers: OpenIndex (the connection index), IntrusiveList
 // (idle order, flows holding buffered data), SavedTable (closed flows), ConnKey.
@@ -107,7 +109,8 @@ struct FlowTable::Impl {
     MemoryBudget* budget;
     Stats* stats;
     OpenIndex<ConnSlot> conns{1024, true};           // owns the connections (deleted by retire)
-    IntrusiveList<Connection, &Connection::lru> lru;   // every connection, least recently active first
+    IntrusiveList<Connection, &Connection::lru> lru;   // every TCP connection, least recently active first
+    IntrusiveList<Connection, &Connection::lru> udp_lru;   // every UDP conversation, the same (own timeout)
     Connection* last_conn = nullptr;
     SavedTable<Saved> saved;                         // closed flows remembered for resuming
     IntrusiveList<Flow, &Flow::buffered> buffered;   // flows holding out-of-order data, oldest first
@@ -115,6 +118,7 @@ struct FlowTable::Impl {
     std::uint64_t next_flow_index = 0;
     std::uint64_t next_session = 0;
     FlowTableCounts counts;
+    std::vector<std::uint8_t> udp_block;               // --udp: a datagram with its framing or hole (reused)
 
     Impl(FlowTableConfig c, FlowSink& s, MemoryBudget& b, Stats& st);
     Impl(const Impl&) = delete;
@@ -122,6 +126,16 @@ struct FlowTable::Impl {
     ~Impl();
 
     // ---- flow_table.cpp: the table
+    IntrusiveList<Connection, &Connection::lru>& lru_of(const Connection& c) noexcept {
+        return c.key.proto == Transport::udp ? udp_lru : lru;
+    }
+    /// The least recently active connection of either list (null when none).
+    [[nodiscard]] Connection* oldest() const noexcept {
+        Connection* t = lru.front();
+        Connection* u = udp_lru.front();
+        if (!t || !u) return t ? t : u;
+        return u->last.ns < t->last.ns ? u : t;
+    }
     void on_packet(const DecodedPacket& p, Timestamp ts, std::uint32_t wire_len, std::uint32_t cap_len);
     Connection& create(const ConnKey& k, std::uint64_t h);
     Flow& new_flow(Connection& c, int d, const DecodedPacket& p, Timestamp ts);
@@ -170,6 +184,11 @@ struct FlowTable::Impl {
     void shift(Flow& f, std::uint64_t n, Bytes front);
     void shift_under_cap(Flow& f, std::uint64_t n, std::uint64_t k);
     void reset_connection(Connection& c, int d, const DecodedPacket& p, Timestamp ts);
+
+    // ---- udp_rules.cpp: UDP conversations (--udp)
+    /// The datagram `p` of conversation `c`, travelling in direction `d`: appended to its flow.
+    void on_datagram(Connection& c, int d, const DecodedPacket& p, Timestamp ts, std::uint32_t wire_len,
+                     std::uint32_t cap_len);
 };
 
 }  // namespace tcpflow

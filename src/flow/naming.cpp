@@ -6,7 +6,7 @@ namespace tcpflow {
 
 namespace {
 
-constexpr std::string_view kEscapes = "AaBbTtVvCc#NKMGSEe%";
+constexpr std::string_view kEscapes = "AaBbTtVvCc#NKMGSEeP%";
 
 bool known_escape(char c) noexcept { return kEscapes.find(c) != std::string_view::npos; }
 
@@ -49,12 +49,14 @@ std::variant<NameTemplate, std::string> NameTemplate::parse(std::string_view tmp
     bool has_c = false;
     bool has_hash = false;
     bool uses_count = false;
+    bool names_protocol = false;
     for (std::size_t i = 0; i < tmpl.size(); ++i) {
         if (tmpl[i] != '%') continue;
         if (i + 1 >= tmpl.size()) return quoted(tmpl) + ": lone % at the end (write %% for a percent sign)";
         const char e = tmpl[++i];
         if (!known_escape(e)) return quoted(tmpl) + ": unknown escape %" + std::string(1, e);
         if (e == 'c') has_c = true;
+        if (e == 'P') names_protocol = true;
         if (e == '#') has_hash = true;
         if (e == 'c' || e == 'C' || e == '#') uses_count = true;
     }
@@ -66,6 +68,7 @@ std::variant<NameTemplate, std::string> NameTemplate::parse(std::string_view tmp
         uses_count = true;
     }
     t.uses_count_ = uses_count;
+    t.names_protocol_ = names_protocol;
 
     // Path components: none may become "..", the last (the file name) may not become empty or ".".
     std::string_view text = t.text_;
@@ -137,6 +140,7 @@ void NameTemplate::append_to(std::string& out, const FlowNameInfo& info, unsigne
         case 'S': text::append_uint_padded(out, info.session_id, 20); break;
         case 'E': text::append_mac(out, info.src_mac); break;
         case 'e': text::append_mac(out, info.dst_mac); break;
+        case 'P': out += info.udp ? "udp" : "tcp"; break;
         case '%': out += '%'; break;
         default:  // parse() rejects anything else; keep the text as written.
             out += '%';
@@ -144,6 +148,7 @@ void NameTemplate::append_to(std::string& out, const FlowNameInfo& info, unsigne
             break;
         }
     }
+    if (info.udp && !names_protocol_) out += kUdpSuffix;
 }
 
 namespace {

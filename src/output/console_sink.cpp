@@ -102,6 +102,7 @@ std::string ConsoleSink::format(const FlowInfo& info, const std::string& path, B
         s += info.name.dst.to_string();
         s += "\",\"dst_port\":";
         append_uint(s, info.name.dport);
+        if (info.name.udp) s += ",\"protocol\":\"udp\"";   // --udp; TCP blocks keep 1.6.1's fields
         s += ",\"payload\": [";
         for (std::size_t i = 0; i < data.size(); ++i) {
             if (i) s.push_back(',');

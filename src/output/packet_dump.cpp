@@ -206,6 +206,7 @@ struct PcapPerFlowWriter::Impl {
     }
     static std::string context(const DecodedPacket& p) {
         std::string k;
+        put(k, &p.proto, 1);
         put(k, &p.vlans.count, 1);
         put(k, p.vlans.ids.data(), sizeof(std::uint16_t) * p.vlans.ids.size());
         const TunnelKey& t = p.tunnel;
@@ -244,6 +245,7 @@ struct PcapPerFlowWriter::Impl {
         n.has_mac = p.has_mac;
         n.src_mac = p.src_mac;
         n.dst_mac = p.dst_mac;
+        n.udp = p.proto == Transport::udp;
         return n;
     }
 

@@ -348,6 +348,7 @@ void ReportWriter::add_flow(const FlowInfo& info, const FlowSummary& sum, const 
         if (!all_zero(n.src_mac)) attr_mac(s, "mac_saddr", n.src_mac);
     }
     attr(s, "family", static_cast<std::uint64_t>(n.src.family == 6 ? AF_INET6 : AF_INET));
+    if (n.udp) attr(s, "protocol", "udp");   // TCP flows keep 1.6.1's attributes (no protocol)
     attr_address(s, "src_ipn", n.src);
     attr_address(s, "dst_ipn", n.dst);
     attr(s, "srcport", std::uint64_t{n.sport});

@@ -28,6 +28,7 @@ public:
         std::string base = info.name.src.to_string() + "." + std::to_string(info.name.sport) + "-" +
                            info.name.dst.to_string() + "." + std::to_string(info.name.dport);
         if (info.name.vlan) base += "--" + std::to_string(info.name.vlan);
+        if (info.name.udp) base += "-udp";
         const int n = counts_[base]++;
         File f;
         f.name = n ? base + "c" + std::to_string(n) : base;

@@ -55,6 +55,8 @@ struct Options {
     std::string report_path;                  ///< -X; empty = <outdir>/report.xml
     bool report = true;                       ///< -X /dev/null or -S enable_report=NO turn it off
     bool no_purge = false;                    ///< -P (accepted; flows are always purged safely)
+    bool udp = false;                         ///< --udp: UDP conversations are flows too
+    bool udp_length_framing = false;          ///< --udp-framing length: 2-byte BE length before each datagram
 
     // Scanners
     bool scan_http = false;                   ///< -e http / -a
@@ -64,6 +66,7 @@ struct Options {
     // -S settings
     double tdelta = 0;                        ///< seconds added to packet times
     std::int64_t tcp_timeout = 0;             ///< seconds; 0 = the built-in default
+    std::int64_t udp_timeout = -1;            ///< -S udp_timeout seconds; < 0 = the built-in default (60), 0 = never
     double hole_timeout = -1;                 ///< --hole-timeout seconds; < 0 = 2 s live, never for files
     std::string tcp_cmd;
     int tcp_alert_fd = -1;

@@ -11,6 +11,7 @@ namespace tcpflow {
 #define TCPFLOW_COUNTERS(X)                                                               \
     X(packets)                   /* records handed to the decoder */                     \
     X(tcp_segments)              /* TCP segments that reached the flow table */          \
+    X(udp_datagrams)             /* UDP datagrams that reached the flow table (--udp) */ \
     X(unknown_link_type)                                                                 \
     X(truncated_link_header)                                                             \
     X(unknown_ethertype)                                                                 \
@@ -25,6 +26,7 @@ namespace tcpflow {
     X(not_tcp)                   /* IP carrying UDP, ICMP, ... (not a tunnel) */         \
     X(truncated_tcp_header)                                                              \
     X(bad_tcp_header_length)                                                             \
+    X(truncated_udp_header)      /* --udp: a UDP header cut short */                     \
     X(truncated_tunnel_header)                                                           \
     X(tunnel_too_deep)                                                                   \
     X(fragments_received)                                                                \

@@ -1,7 +1,8 @@
 // decoder.h: from one captured frame to one transport packet, or a counted reason why not.
 //
 // Walks the link layer (by LinkType), VLAN/MPLS/PPPoE, tunnels (GRE/ERSPAN, VXLAN, Geneve,
-// IP-in-IP, Teredo), IPv4/IPv6 (options, extension headers, fragments) and the TCP header.
+// IP-in-IP, Teredo), IPv4/IPv6 (options, extension headers, fragments) and the TCP header
+// (and, with DecoderLimits::udp, the UDP header of a datagram that carries no tunnel).
 // Every read goes through ByteReader. The payload is the TCP data inside
 // min(IP total length, captured bytes): link-layer padding and trailers are never payload.
 // Holds fragment state (bounded by a MemoryBudget and by packet time); nothing else.

@@ -25,6 +25,7 @@ struct DecoderLimits {
     std::int64_t fragment_timeout_ns = 60LL * 1'000'000'000;   ///< packet time
     std::size_t max_fragment_datagrams = 4096;                 ///< in flight at once
     bool check_fcs = true;   ///< -S check_fcs: drop 802.11 frames whose FCS is wrong (radiotap)
+    bool udp = false;        ///< --udp: UDP that carries no tunnel is a transport packet (else not_tcp)
 };
 
 

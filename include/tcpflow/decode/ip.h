@@ -1,5 +1,5 @@
 // ip.h: IPv4 (options skipped by IHL), IPv6 (extension-header walk incl. jumbograms) and the
-// TCP header. Reads only through ByteReader; fills plain values, never allocates.
+// TCP and UDP headers. Reads only through ByteReader; fills plain values, never allocates.
 #pragma once
 
 #include <cstdint>
@@ -42,5 +42,11 @@ struct IpPacket {
 /// TCP header of a segment whose captured bytes are `segment` and whose IP-claimed length is
 /// `claimed`. Fills ports, seq/ack, flags, window, window_scale, claimed_len and payload.
 [[nodiscard]] Counter parse_tcp(Bytes segment, std::uint32_t claimed, DecodedPacket& out) noexcept;
+
+/// UDP header of a datagram whose captured bytes are `datagram` and whose IP-claimed length is
+/// `claimed`. Fills ports, claimed_len (min(UDP length, IP payload) minus the header; a UDP
+/// length below 8, as in an IPv6 jumbogram, takes the IP payload's) and payload (the captured
+/// part of it). The checksum is not verified.
+[[nodiscard]] Counter parse_udp(Bytes datagram, std::uint32_t claimed, DecodedPacket& out) noexcept;
 
 }  // namespace tcpflow

@@ -88,14 +88,14 @@ struct TcpFields {
     std::int8_t window_scale = -1;     ///< the SYN's window-scale option shift, -1 if absent
 };
 
-/// One decoded transport packet (a TCP segment today). Spans point into the frame given to
+/// One decoded transport packet: a TCP segment, or (with --udp) a UDP datagram. Spans point into the frame given to
 /// decode(), or into the decoder's reassembly buffer for a defragmented datagram; valid until
 /// the next decode() call.
 struct DecodedPacket {
     Transport proto = Transport::tcp;
     IpAddress src, dst;
     std::uint16_t sport = 0, dport = 0;
-    std::uint32_t claimed_len = 0;     ///< payload length the IP header claims (tcp.len)
+    std::uint32_t claimed_len = 0;     ///< payload length the headers claim (tcp.len; UDP: min(UDP, IP length) - 8)
     Bytes payload;                     ///< captured payload, at most claimed_len bytes
     VlanStack vlans;
     TunnelKey tunnel;

@@ -20,9 +20,11 @@ inline constexpr std::uint16_t kVxlanPort = 4789;
 inline constexpr std::uint16_t kGenevePort = 6081;
 
 /// A UDP datagram (outer.payload, outer.claimed): VXLAN, Geneve or Teredo gives kDecodeOk and
-/// `inner`; anything else is Counter::not_tcp (or a truncation counter).
+/// `inner`; anything else is Counter::not_tcp (or a truncation counter). `carrier` is set when
+/// the datagram was recognised as a tunnel's (its header is well formed), whatever the result:
+/// such a datagram is never a UDP flow of its own.
 [[nodiscard]] Counter decode_udp_tunnel(const IpPacket& outer, NetLayer& inner, DecodedPacket& out,
-                                        int depth) noexcept;
+                                        int depth, bool& carrier) noexcept;
 
 /// GRE (RFC 2784/2890, PPTP enhanced GRE v1, ERSPAN I/II/III).
 [[nodiscard]] Counter decode_gre(const IpPacket& outer, NetLayer& inner, DecodedPacket& out, int depth) noexcept;

@@ -1,5 +1,6 @@
 // flow_table.h: connections, their two directions, and the TCP rules that decide which bytes of
-// which segment go where (SPEC section 4).
+// which segment go where (SPEC section 4); with --udp also UDP conversations, whose datagrams are
+// appended in capture order (udp_rules.cpp) and which have their own idle timeout.
 //
 // Per packet: one hash lookup (O(1), independent of the number of open flows), the SYN/RST/FIN
 // rules, then the direction's Reassembler. Idle connections are closed in packet time from the
@@ -28,6 +29,8 @@ struct FlowTableConfig {
     std::uint64_t max_seek = 16ull * 1024 * 1024;          ///< -m: larger jumps start a new file
     std::uint64_t max_bytes = ~std::uint64_t{0};           ///< -b: bytes stored per direction
     std::int64_t idle_timeout_ns = 600LL * kNsPerSec;      ///< packet time; 0 = never
+    std::int64_t udp_idle_timeout_ns = 60LL * kNsPerSec;   ///< UDP conversations (--udp); 0 = never
+    bool udp_length_framing = false;                       ///< --udp-framing length: 2-byte BE length before each datagram
     /// A hole still open this long after data behind it arrived is given up (the data behind it is
     /// written; a late filler still lands at its offset). 0 = never (files: memory decides).
     std::int64_t hole_timeout_ns = 0;

@@ -2,7 +2,9 @@
 //
 // Default template "%A.%a-%B.%b%V%v%C%c": IPv4 as zero-padded dotted quads, IPv6 as inet_ntop
 // text, ports as five digits, "--VID" for the outermost VLAN (none for VID 0), "cN" for the N-th
-// name already taken. A '/' in the template makes sub-folders. Expanded names never leave the
+// name already taken. A '/' in the template makes sub-folders. A UDP flow's name (--udp) ends in
+// "-udp" unless the template names the protocol itself (%P: "tcp" or "udp"), so it never takes
+// a TCP flow's name. Expanded names never leave the
 // output folder: no absolute paths, no ".." components.
 #pragma once
 
@@ -29,7 +31,11 @@ struct FlowNameInfo {
     std::uint64_t session_id = 0;      ///< shared by both directions of a connection (%S)
     bool has_mac = false;
     std::array<std::uint8_t, 6> src_mac{}, dst_mac{};   ///< %E %e (all zero when !has_mac)
+    bool udp = false;                  ///< a UDP flow (--udp): %P is "udp", else "tcp"
 };
+
+/// What a UDP flow's name ends with when the template has no %P.
+inline constexpr std::string_view kUdpSuffix = "-udp";
 
 class NameTemplate {
 public:
@@ -38,6 +44,7 @@ public:
     static std::variant<NameTemplate, std::string> parse(std::string_view tmpl);
 
     /// Expands for one flow direction; `count` is the collision counter (0 for the first name).
+    /// A UDP flow's name gets kUdpSuffix at the end when the template has no %P.
     [[nodiscard]] std::string expand(const FlowNameInfo& info, unsigned count) const;
     /// The same, appended to `out` (no allocation when it has room).
     void append_to(std::string& out, const FlowNameInfo& info, unsigned count) const;
@@ -51,6 +58,7 @@ public:
 private:
     std::string text_;
     bool uses_count_ = true;
+    bool names_protocol_ = false;   ///< the template has %P
 };
 
 /// Applies -F modifiers (t T k m g c) to a template text, in order. Letters that are not

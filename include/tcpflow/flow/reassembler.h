@@ -62,6 +62,9 @@ public:
     /// `front` bytes of the new prefix are delivered by the caller, [front, n) becomes a hole.
     void rebase(std::uint64_t n, std::uint64_t front);
 
+    /// Records [offset, offset + length), delivered already as zero bytes, as a hole: bytes the
+    /// capture cut off (a UDP datagram's tail). At or after every hole recorded so far.
+    void record_cut(std::uint64_t offset, std::uint64_t length) { record_hole(offset, length); }
     /// A flow resumed after it was closed: [0, n) counts as stored already, except the `holes`
     /// its earlier life gave up (sorted, disjoint, below n; from take_holes()): late bytes that
     /// fall into them are still written at their offset. Their memory is charged from here on.

@@ -10,7 +10,8 @@
 //   -g        "\033[0;34m" (client to server) or "\033[0;31m" (server to client) before the
 //             header, "\033[0m" after the payload, before the "\n"
 //   -J        {"src_host":"10.0.0.1","src_port":1234,"dst_host":"10.0.0.2","dst_port":80,"payload": [71,69,84]}
-//             (no header; addresses from the flow itself, so -o and IPv6 are right, unlike 1.6.1)
+//             (no header; addresses from the flow itself, so -o and IPv6 are right, unlike 1.6.1;
+//             a UDP flow's block has "protocol":"udp" after dst_port)
 //
 // Each delivered chunk is formatted into one buffer and written with a single fwrite; the stream
 // is flushed by flush() (the pipeline calls it at least every 100 ms) and at destruction.
