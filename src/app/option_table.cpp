@@ -81,6 +81,8 @@ const OptionSpec kOptions[] = {
      raw<&V::idle_timeout>},
     {nullptr, "hole-timeout", "SECONDS", "give a hole up this long after data behind it arrived (live: 2; files: never)",
      raw<&V::hole_timeout>},
+    {nullptr, "flow-index", "[=FILE]", "one JSON line per connection to FILE (default DIR/flows.jsonl; - = stdout)",
+     raw<&V::flow_index>},
     {"-j", "jobs", "N", "worker threads (default 1)", raw<&V::jobs>},
     {"-U", "user", "USER", "drop privileges to USER after opening the capture", raw<&V::user>},
     {nullptr, "relinquish-privileges", "USER", "same as -U (1.6.1's long name)", raw<&V::user_alias>},
@@ -144,6 +146,17 @@ const SettingSpec kSettings[] = {
      }},
     {"check_fcs", "YES|NO", "802.11: drop frames with a bad FCS (default YES)",
      [](Options& o, const std::string& what, const std::string& v, Warnings&) { o.check_fcs = need_bool(what, v); }},
+    {"hash", "sha256", "add each flow file's SHA-256 to the report and the flow index",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         if (v != "sha256") throw UsageError(what + ": '" + v + "' is not a known hash (known: sha256)");
+         o.hash_sha256 = true;
+     }},
+    {"json", "array|lines", "-J payload as 1.6.1's array of numbers (default) or a base64 string",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         if (v == "lines") o.console.json_lines = true;
+         else if (v == "array") o.console.json_lines = false;
+         else throw UsageError(what + ": '" + v + "' is not 'array' or 'lines'");
+     }},
     {"debug-prefix", "TEXT", "prefix of debug messages (default tcpflow)",
      [](Options& o, const std::string&, const std::string& v, Warnings&) { o.debug_prefix = v; }},
     // 1.6.1's netviz settings: accepted with a warning, not listed.

@@ -83,6 +83,10 @@ Result<OutputPlan> plan_output(const Options& opt, const PlanEnvironment& env) {
     plan.report_path = report_path(opt, writes_files);
     if (const auto slash = plan.report_path.rfind('/'); slash != std::string::npos && slash > 0)
         plan.report_folder = plan.report_path.substr(0, slash);
+    if (opt.flow_index)
+        plan.flow_index_path = !opt.flow_index_path.empty() ? opt.flow_index_path
+                               : (opt.outdir.empty() || opt.outdir == ".") ? "flows.jsonl"
+                                                                          : opt.outdir + "/flows.jsonl";
     // Writes, mtimes and closes on an I/O thread, unless something reads each file as soon as it
     // is closed (-e md5, -e http, tcp_cmd and the alert descriptors).
     plan.write_behind = !opt.scan_md5 && !opt.scan_http && !hooks_active(opt.tcp_alert_fd, opt.tcp_cmd) &&

@@ -25,7 +25,11 @@ struct CliValues {
     std::vector<std::string> read, resume, format, enable, exclusive, disable, settings, debug, deprecated_a;
     std::string template_text, max_bytes, max_seek, max_fds, report, overlap, max_memory, idle_timeout, hole_timeout;
     std::string jobs, user, user_alias, chroot_dir;
+    std::string flow_index;   ///< --flow-index=FILE; kFlowIndexDefault for a bare --flow-index
 };
+
+/// What a bare --flow-index (no =FILE) stands for on the parsed line: the default file.
+inline constexpr std::string_view kFlowIndexDefault = "\x01";
 
 /// Where an option's value goes, which also says how it is parsed: a flag sets a bool or counts
 /// into an int; a single-valued option keeps its last value in a string; a repeatable option
