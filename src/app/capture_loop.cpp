@@ -153,6 +153,7 @@ void CaptureLoop::handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt
         path_.unused->write(dump_format_, raw.ts, raw.wire_len, raw.data);
     }
     path_.table.expire(raw.ts);
+    if (path_.pool) path_.pool->note_time(raw.ts);
     if ((++packets_since_check_ & 0xff) == 0) {
         path_.decoder.expire(raw.ts);
         if (path_.done && path_.done()) g_stop.store(true);
