@@ -216,6 +216,83 @@ TEST(FlowIndexE2E, StandardOutputAndANamedFile) {
     EXPECT_EQ(read_file(dir / "i.jsonl"), r.out);
 }
 
+// ---------------------------------------------------------------- conversation files
+
+/// The runs of a conversation file: (header line, bytes).
+std::vector<std::pair<std::string, std::string>> runs_of(const std::string& text) {
+    std::vector<std::pair<std::string, std::string>> runs;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t nl = text.find('\n', at);
+        if (nl == std::string::npos) break;
+        const std::string head = text.substr(at, nl - at);
+        const std::size_t lp = head.find(" length ");
+        if (head.rfind("### ", 0) != 0 || lp == std::string::npos) break;
+        const std::size_t len = std::stoull(head.substr(lp + 8));
+        runs.emplace_back(head, text.substr(nl + 1, len));
+        at = nl + 1 + len + 1;   // the bytes and a newline
+    }
+    return runs;
+}
+
+TEST(ConversationE2E, KeepAliveRequestsAndResponsesReadInTheOrderSentAndAHoleIsInTheHeader) {
+    TempDir dir;
+    Talk t;
+    t.handshake();
+    const std::string q1 = "GET /1 HTTP/1.1\r\n\r\n", r1 = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na";
+    const std::string q2 = "GET /2 HTTP/1.1\r\n\r\n", r2 = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb";
+    t.c(0, q1);
+    t.s(0, r1);
+    t.c(static_cast<std::uint32_t>(q1.size()), q2);
+    // The second response: its first 10 bytes are never captured.
+    t.s(static_cast<std::uint32_t>(r1.size() + 10), r2.substr(10));
+    t.cap.write(dir / "in.pcap");
+    const RunResult r = run_tcpflow({"-r", dir / "in.pcap", "-o", dir / "out", "--conversation"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string conv = read_file(dir / "out/010.000.000.001.01234-010.000.000.002.00080.conversation");
+    const auto runs = runs_of(conv);
+    ASSERT_EQ(runs.size(), 4u) << conv;
+    EXPECT_EQ(runs[0].first, "### client 10.0.0.1:1234 offset 0 length 19 time 2020-09-13T12:26:40.004000Z");
+    EXPECT_EQ(runs[0].second, q1);
+    EXPECT_EQ(runs[1].second, r1);
+    EXPECT_EQ(runs[1].first.rfind("### server 10.0.0.2:80 offset 0 ", 0), 0u) << runs[1].first;
+    EXPECT_EQ(runs[2].second, q2);
+    EXPECT_EQ(runs[3].second, r2.substr(10)) << "the hole is never written as bytes";
+    EXPECT_NE(runs[3].first.find(" offset " + std::to_string(r1.size() + 10) + " "), std::string::npos) << runs[3].first;
+    EXPECT_EQ(runs[3].first.substr(runs[3].first.size() - 8), " hole 10") << runs[3].first;
+    // The per-direction files are written as before.
+    EXPECT_EQ(read_file(dir / "out/010.000.000.001.01234-010.000.000.002.00080"), q1 + q2);
+    // --conversation=only: no per-direction files.
+    const RunResult o = run_tcpflow({"-r", dir / "in.pcap", "-o", dir / "only", "--conversation=only"});
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    auto tree = read_tree(dir / "only");
+    tree.erase("report.xml");
+    ASSERT_EQ(tree.size(), 1u);
+    EXPECT_EQ(tree.begin()->second, conv);
+}
+
+TEST(ConversationE2E, PipelinedHttpCorpusCaptureReadsRequestResponseInOrder) {
+    const fs::path cap = fs::path{TCPFLOW_SHARED_DIR} / "corpus" / "zeek-http-pipelined-requests.pcap";
+    if (!fs::exists(cap)) GTEST_SKIP() << "../shared/corpus is absent";
+    TempDir dir;
+    const RunResult r = run_tcpflow({"-r", cap.string(), "-o", dir / "out", "--conversation"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string c2s = "192.168.001.104.01673-063.245.209.011.00080";
+    const auto runs = runs_of(read_file(dir / ("out/" + c2s + ".conversation")));
+    ASSERT_GE(runs.size(), 4u);
+    std::string client, server;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const bool is_client = runs[i].first.rfind("### client ", 0) == 0;
+        EXPECT_EQ(is_client, i % 2 == 0) << "run " << i << ": " << runs[i].first;
+        if (i < 4) {
+            EXPECT_EQ(runs[i].second.rfind(is_client ? "GET " : "HTTP/1.1 ", 0), 0u) << runs[i].first;
+        }
+        (is_client ? client : server) += runs[i].second;
+    }
+    EXPECT_TRUE(client == read_file(dir / ("out/" + c2s))) << "the client's runs are its flow file";
+    EXPECT_TRUE(server == read_file(dir / "out/063.245.209.011.00080-192.168.001.104.01673"));
+}
+
 /// Captures whose packets tcpflow counts differently from tshark on purpose (SPEC 4) or which
 /// tshark reads differently: the records are checked (schema, files, -j), not tshark's counts.
 const std::set<std::string> kTsharkDiffers = {

@@ -386,15 +386,26 @@ double hole_timeout_seconds(const std::string& value) {
     return d;
 }
 
-/// A bare --flow-index (its FILE is optional) is written --flow-index=<kFlowIndexDefault>, so
+/// A bare --flow-index or --conversation (their values are optional) is written --flow-index=<kFlowIndexDefault>, so
 /// that it never takes the next word (a BPF word) as its file.
 std::vector<std::string> mark_bare_flow_index(const std::vector<std::string>& in) {
     std::vector<std::string> out = in;
     for (std::size_t i = 1; i < out.size(); ++i) {
         if (out[i] == "--") break;
-        if (out[i] == "--flow-index") out[i] += "=" + std::string(kFlowIndexDefault);
+        if (out[i] == "--flow-index" || out[i] == "--conversation") out[i] += "=" + std::string(kFlowIndexDefault);
     }
     return out;
+}
+
+void finish_conversation(CliValues& v, bool have) {
+    Options& o = v.o;
+    if (!have) return;
+    o.conversation = true;
+    if (v.conversation == "only") o.conversation_only = true;
+    else if (v.conversation != kFlowIndexDefault)
+        throw UsageError("--conversation: '" + v.conversation + "' is not 'only' (or nothing)");
+    if (o.console.enabled || !o.store_files || o.pcap_per_flow)
+        throw UsageError("--conversation writes files; it cannot be combined with -c, -C, -FX or -K");
 }
 
 void finish_flow_index(CliValues& v, bool have_index) {
@@ -423,6 +434,7 @@ void finish(const CLI::App& app, CliValues& v, const std::vector<std::string>& w
     finish_report(v, app.count("--report") > 0);
     finish_names(v, app.count("--template") > 0);
     finish_flow_index(v, app.count("--flow-index") > 0);
+    finish_conversation(v, app.count("--conversation") > 0);
 
     Options& o = v.o;
     o.user = !v.user.empty() ? v.user : v.user_alias;

@@ -83,6 +83,8 @@ const OptionSpec kOptions[] = {
      raw<&V::hole_timeout>},
     {nullptr, "flow-index", "[=FILE]", "one JSON line per connection to FILE (default DIR/flows.jsonl; - = stdout)",
      raw<&V::flow_index>},
+    {nullptr, "conversation", "[=only]", "also one file per connection, both directions in order (=only: just those)",
+     raw<&V::conversation>},
     {"-j", "jobs", "N", "worker threads (default 1)", raw<&V::jobs>},
     {"-U", "user", "USER", "drop privileges to USER after opening the capture", raw<&V::user>},
     {nullptr, "relinquish-privileges", "USER", "same as -U (1.6.1's long name)", raw<&V::user_alias>},

@@ -27,6 +27,7 @@
 #include "tcpflow/flow/flow_table.h"
 #include "tcpflow/flow/naming.h"
 #include "tcpflow/output/console_sink.h"
+#include "tcpflow/output/conversation_sink.h"
 #include "tcpflow/output/diagnostics.h"
 #include "tcpflow/output/file_sink.h"
 #include "tcpflow/output/flow_index.h"
@@ -161,6 +162,7 @@ struct Run {
     [[nodiscard]] FileOwner file_owner() const { return FileOwner{plan.file_uid, plan.file_gid}; }
     std::optional<ExitStatus> make_sinks();
     void make_pool(const FileSinkConfig& base);
+    [[nodiscard]] std::unique_ptr<FlowSink> with_conversations(std::unique_ptr<FlowSink> inner);
     void build_loop();
     std::optional<ExitStatus> read_live();
     void read_files(const std::vector<std::string>& paths, bool start_new);
@@ -286,9 +288,14 @@ std::optional<ExitStatus> Run::make_sinks() {
         case SinkKind::files: {
             FileSinkConfig fc = file_config();
             fc.create_behind = true;   // names another program takes meanwhile move on (name_allocator)
-            auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed, diag);
-            files = fs.get();
-            sink = std::move(fs);
+            if (opt.conversation_only) {
+                sink = std::make_unique<DiscardSink>(closed, ended);
+            } else {
+                auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed, diag);
+                files = fs.get();
+                sink = std::move(fs);
+            }
+            if (opt.conversation) sink = with_conversations(std::move(sink));
             break;
         }
     }
@@ -307,16 +314,33 @@ std::optional<ExitStatus> Run::make_sinks() {
     return std::nullopt;
 }
 
+/// --conversation: the conversation files around the sink of the per-direction files.
+std::unique_ptr<FlowSink> Run::with_conversations(std::unique_ptr<FlowSink> inner) {
+    ConversationConfig cc;
+    cc.dir = OutputDir{plan.folder};
+    cc.name_template = plan.name_template;
+    cc.owner = file_owner();
+    cc.nanoseconds = index_nanoseconds(opt);
+    return std::make_unique<ConversationSink>(std::move(inner), std::move(cc), diag);
+}
+
 void Run::make_pool(const FileSinkConfig& base) {
     FileSinkConfig pool_fc = base;
     pool_fc.create_behind = plan.worker_create_behind;
     pool_fc.max_fds = plan.worker_max_fds;
     const FlowTableConfig& tc = table_config;
     FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum) { (*finisher)(info, sum); };
+    ConnectionEndFn ended;
+    if (index) ended = [this](const ConnectionEnd& e) { finisher->connection_end(e); };
     pool = std::make_unique<WorkerPool>(plan.workers, plan.worker_memory, [&](Shard& sh, unsigned) {
-        auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed, diag);
-        pool_files.push_back(fs.get());
-        sh.sink = std::move(fs);
+        if (opt.conversation_only) {
+            sh.sink = std::make_unique<DiscardSink>(closed, ended);
+        } else {
+            auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed, diag);
+            pool_files.push_back(fs.get());
+            sh.sink = std::move(fs);
+        }
+        if (opt.conversation) sh.sink = with_conversations(std::move(sh.sink));
         sh.table = std::make_unique<FlowTable>(tc, *sh.sink, sh.budget, sh.stats);
     });
 }

@@ -66,6 +66,8 @@ struct Options {
     // Flow index and conversation files
     bool flow_index = false;                  ///< --flow-index
     std::string flow_index_path;              ///< --flow-index=FILE; empty = <outdir>/flows.jsonl; "-" = stdout
+    bool conversation = false;                ///< --conversation: one file per connection, both directions
+    bool conversation_only = false;           ///< --conversation=only: no per-direction files
 
     // -S settings
     double tdelta = 0;                        ///< seconds added to packet times
