@@ -216,6 +216,21 @@ TEST(FlowIndexE2E, StandardOutputAndANamedFile) {
     EXPECT_EQ(read_file(dir / "i.jsonl"), r.out);
 }
 
+TEST(ConsoleJson, LinesModePrintsThePayloadAsBase64AndTheDefaultStays161) {
+    TempDir dir;
+    Talk a;
+    a.handshake();
+    a.c(0, "hi!?");
+    a.cap.write(dir / "in.pcap");
+    const RunResult l = run_tcpflow({"-r", dir / "in.pcap", "-c", "-J", "-S", "json=lines"});
+    ASSERT_EQ(l.exit_code, 0) << l.err;
+    EXPECT_EQ(l.out, "{\"src_host\":\"10.0.0.1\",\"src_port\":1234,\"dst_host\":\"10.0.0.2\",\"dst_port\":80,"
+                     "\"payload\":\"aGkhPw==\"}\n");
+    const RunResult d = run_tcpflow({"-r", dir / "in.pcap", "-c", "-J"});
+    ASSERT_EQ(d.exit_code, 0) << d.err;
+    EXPECT_NE(d.out.find("\"payload\": [104,105,33,63]}"), std::string::npos) << d.out;
+}
+
 // ---------------------------------------------------------------- conversation files
 
 /// The runs of a conversation file: (header line, bytes).
