@@ -460,7 +460,8 @@ std::string sample_value(const OptionSpec& spec) {
     if (arg == "none|length") return "length";
     if (arg == "X") return "H";
     if (arg == "NAME") return name == "semaphore" ? "sem" : "md5";
-    return "x";   // FILE, DIR, IF, USER
+    if (arg == "[=only]") return "only";
+    return "x";   // FILE, DIR, IF, USER, [=FILE]
 }
 
 }  // namespace
@@ -569,6 +570,8 @@ std::string sample_setting(const SettingSpec& st) {
     const std::string_view kind = st.value;
     if (kind == "YES|NO") return "no";
     if (kind == "CMD" || kind == "TEXT") return "x y";
+    if (kind == "sha256") return "sha256";
+    if (kind == "array|lines") return "lines";
     return "5";   // SECONDS, FD, MS, N
 }
 
@@ -643,10 +646,13 @@ TEST(CliMessages, AnEmptyValueIsAUsageErrorForEveryOptionThatTakesOne) {
         }
         if (spec.longname != nullptr) {
             const std::string l = "--" + std::string(spec.longname);
-            lines.push_back({l, ""});
+            // An optional value ("[=FILE]": --flow-index, --conversation) is only ever given after
+            // '='; the next word is not its value.
+            const bool optional = spec.arg[0] == '[';
+            if (!optional) lines.push_back({l, ""});
             lines.push_back({l + "="});
             lines.push_back({l + "=", "port", "80"});   // not the next word, as getopt_long
-            typed.insert(typed.end(), 3, l);
+            typed.insert(typed.end(), optional ? 2 : 3, l);
         }
         for (std::size_t i = 0; i < lines.size(); ++i) {
             auto words = lines[i];

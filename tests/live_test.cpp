@@ -923,6 +923,58 @@ TEST(Live, OutputFolderDeletedDuringTheRun) {
 // ---------------------------------------------------------------------------------------------
 // tcpdump -w - | tcpflow -r -
 
+TEST(Live, FlowIndexRecordWithinASecondOfTheFinAndOpenOnesAtCtrlC) {
+    REQUIRE_NETNS(ns);
+    TempDir out;
+    Listener l;
+    Spawned tf(tcpflow_argv({"-i", "lo", "-o", out.path(), "--flow-index", "port", std::to_string(l.port())}));
+    ASSERT_TRUE(tf.wait_for_err("tcpflow: listening on lo")) << tf.err();
+    const std::string index = out / "flows.jsonl";
+
+    std::uint16_t cport = 0, open_port = 0;
+    const int cli = connect_to(l.port(), &cport);
+    const int srv = l.accept_one();
+    send_all(cli, "HELLO\r\n");
+    EXPECT_EQ(recv_exactly(srv, 7), "HELLO\r\n");
+    send_all(srv, "+OK\r\n");
+    EXPECT_EQ(recv_exactly(cli, 5), "+OK\r\n");
+    // A second connection that stays open until Ctrl-C.
+    const int cli2 = connect_to(l.port(), &open_port);
+    const int srv2 = l.accept_one();
+    send_all(cli2, "x");
+    EXPECT_EQ(recv_exactly(srv2, 1), "x");
+    shutdown(cli, SHUT_WR);
+    shutdown(srv, SHUT_WR);
+    char b;
+    EXPECT_EQ(recv(cli, &b, 1, 0), 0);
+    EXPECT_EQ(recv(srv, &b, 1, 0), 0);
+    const auto fins = Clock::now();
+    const std::string port_text = "\"port\":" + std::to_string(cport) + ",";
+    long took = -1;
+    const bool seen = poll_until(
+        [&] {
+            const std::string text = read_file(index);
+            return text.find(port_text) != std::string::npos && text.back() == '\n';
+        },
+        milliseconds(3000), &took);
+    took = static_cast<long>(std::chrono::duration_cast<milliseconds>(Clock::now() - fins).count());
+    ASSERT_TRUE(seen) << "no record for the closed connection: " << read_file(index);
+    EXPECT_LE(took, 1000) << "the record came too late after the FIN";
+    std::printf("[   info   ] the record was in the index %ld ms after the FINs\n", took);
+    const std::string before = read_file(index);
+    EXPECT_NE(before.find("\"close\":\"fin\",\"handshake\":true"), std::string::npos) << before;
+    EXPECT_EQ(before.find("\"port\":" + std::to_string(open_port) + ","), std::string::npos) << "open one too early";
+
+    tf.signal(SIGINT);
+    EXPECT_EQ(tf.wait(milliseconds(5000)), 0) << tf.err();
+    const std::string after = read_file(index);
+    EXPECT_EQ(count_lines(after), 2) << after;
+    EXPECT_NE(after.find("\"port\":" + std::to_string(open_port) + ","), std::string::npos) << after;
+    EXPECT_NE(after.find("\"close\":\"end_of_input\""), std::string::npos) << after;
+    for (const int fd : {cli, srv, cli2, srv2}) close(fd);
+}
+
+
 /// A capture of one small conversation (10.0.0.1:1234 -> 10.0.0.2:110 and back), as pcap bytes.
 std::string small_capture(const TempDir& tmp, std::string& to_server, std::string& to_client) {
     Capture cap;

@@ -122,7 +122,7 @@ TEST(Report, WellFormedWithFlowsAndSummary) {
         ReportExtras e1;
         e1.filename = "o/a&b<c>'d\"e";
         e1.md5_hex = "d41d8cd98f00b204e9800998ecf8427e";
-        e1.http_bodies = {{88, "o/x-HTTPBODY-001.html", 150}, {300, "o/x-HTTPBODY-002.png", 8}};
+        e1.http_bodies = {{88, "o/x-HTTPBODY-001.html", 150, ""}, {300, "o/x-HTTPBODY-002.png", 8, ""}};
         w->add_flow(f1, s1, e1);
 
         // Flow 2: no file, IPv6, no MAC, RST, caplen != len, tunnel.

@@ -352,9 +352,9 @@ TEST_F(Robust, AfterAWriteErrorTheReportSaysWhatEachFileHolds) {
         cap.add(seg("10.0.0.3", "10.0.0.2", 2222, 80, 1001 + off, PA, pattern_text(2, off, std::min(kSeg, kBig - off))));
     cap.add(seg("10.0.0.3", "10.0.0.2", 2222, 80, 1001 + kBig, FIN | ACK));
     std::map<std::string, std::string> whole;   // file -> the stream it should hold
-    whole[out() + "/" + name4("10.0.0.3", 2222, "10.0.0.2", 80)] = pattern_text(2, 0, kBig);
+    whole[out() + "/" + flow_name("10.0.0.3", 2222, "10.0.0.2", 80)] = pattern_text(2, 0, kBig);
     for (std::uint16_t port = 3000; port < 3004; ++port) {
-        whole[out() + "/" + name4("10.0.0.4", port, "10.0.0.2", 80)] = pattern_text(port, 0, 20000);
+        whole[out() + "/" + flow_name("10.0.0.4", port, "10.0.0.2", 80)] = pattern_text(port, 0, 20000);
         cap.add(seg("10.0.0.4", "10.0.0.2", port, 80, 1000, SYN));
         cap.add(seg("10.0.0.4", "10.0.0.2", port, 80, 1001, PA, pattern_text(port, 0, 20000)));
         cap.add(seg("10.0.0.4", "10.0.0.2", port, 80, 21001, FIN | ACK));
@@ -392,7 +392,7 @@ TEST_F(Robust, AfterAWriteErrorTheReportSaysWhatEachFileHolds) {
         }
         EXPECT_EQ(listed, 5u) << "every file created is listed";
         EXPECT_GE(failed, 1u) << "at least the flow that filled the disk says so";
-        const std::string big = out() + "/" + name4("10.0.0.3", 2222, "10.0.0.2", 80);
+        const std::string big = out() + "/" + flow_name("10.0.0.3", 2222, "10.0.0.2", 80);
         const auto it = std::find_if(files.begin(), files.end(), [&](const ReportedFile& f) { return f.filename == big; });
         ASSERT_NE(it, files.end());
         EXPECT_EQ(it->write_error, "No space left on device");

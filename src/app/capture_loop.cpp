@@ -141,6 +141,7 @@ void CaptureLoop::drain_after_stop(PcapSource& src, LinkType link, RawPacket& ra
 
 void CaptureLoop::handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt) {
     const DecodeStatus st = path_.decoder.decode(link, raw.data, raw.ts, pkt);
+    pkt.number = ++packet_number_;   // every frame counts, as tshark's frame.number
     const auto cap_len = static_cast<std::uint32_t>(raw.data.size());
     if (st == DecodeStatus::transport) {
         if (path_.per_flow) path_.per_flow->write(pkt, dump_format_, raw.ts, raw.wire_len, raw.data);
@@ -152,6 +153,7 @@ void CaptureLoop::handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt
         path_.unused->write(dump_format_, raw.ts, raw.wire_len, raw.data);
     }
     path_.table.expire(raw.ts);
+    if (path_.pool) path_.pool->note_time(raw.ts);
     if ((++packets_since_check_ & 0xff) == 0) {
         path_.decoder.expire(raw.ts);
         if (path_.done && path_.done()) g_stop.store(true);

@@ -391,6 +391,37 @@ double hole_timeout_seconds(const std::string& value) {
     return d;
 }
 
+/// A bare --flow-index or --conversation (their values are optional) is written --flow-index=<kFlowIndexDefault>, so
+/// that it never takes the next word (a BPF word) as its file.
+std::vector<std::string> mark_bare_flow_index(const std::vector<std::string>& in) {
+    std::vector<std::string> out = in;
+    for (std::size_t i = 1; i < out.size(); ++i) {
+        if (out[i] == "--") break;
+        if (out[i] == "--flow-index" || out[i] == "--conversation") out[i] += "=" + std::string(kFlowIndexDefault);
+    }
+    return out;
+}
+
+void finish_conversation(CliValues& v, bool have) {
+    Options& o = v.o;
+    if (!have) return;
+    o.conversation = true;
+    if (v.conversation == "only") o.conversation_only = true;
+    else if (v.conversation != kFlowIndexDefault)
+        throw UsageError("--conversation: '" + v.conversation + "' is not 'only' (or nothing)");
+    if (o.console.enabled || !o.store_files || o.pcap_per_flow)
+        throw UsageError("--conversation writes files; it cannot be combined with -c, -C, -FX or -K");
+}
+
+void finish_flow_index(CliValues& v, bool have_index) {
+    Options& o = v.o;
+    if (!have_index) return;
+    o.flow_index = true;
+    if (v.flow_index != kFlowIndexDefault) o.flow_index_path = v.flow_index;
+    if (o.flow_index_path == "-" && o.console.enabled)
+        throw UsageError("--flow-index=-: standard output is taken by the console output (-c/-C); name a file");
+}
+
 /// Everything CLI11 left as raw text, checked and converted, in a fixed order (so the first
 /// problem reported does not depend on the order of the options).
 void finish(const CLI::App& app, CliValues& v, const std::vector<std::string>& words,
@@ -407,6 +438,8 @@ void finish(const CLI::App& app, CliValues& v, const std::vector<std::string>& w
     if (app.count("--hole-timeout") > 0) v.o.hole_timeout = hole_timeout_seconds(v.hole_timeout);
     finish_report(v, app.count("--report") > 0);
     finish_names(v, app.count("--template") > 0);
+    finish_flow_index(v, app.count("--flow-index") > 0);
+    finish_conversation(v, app.count("--conversation") > 0);
 
     Options& o = v.o;
     o.user = !v.user.empty() ? v.user : v.user_alias;
@@ -432,8 +465,9 @@ std::vector<std::string> all_long_options() {
     return names;
 }
 
-CliResult parse_command_line(const std::vector<std::string>& args) {
-    if (auto early = help_or_version(args)) return std::move(*early);
+CliResult parse_command_line(const std::vector<std::string>& original_args) {
+    if (auto early = help_or_version(original_args)) return std::move(*early);
+    const std::vector<std::string> args = mark_bare_flow_index(original_args);
 
     CliValues v;
     std::vector<std::string> words, warnings;

@@ -5,8 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "tcpflow/content/http_body.h"
 #include "tcpflow/content/md5.h"
@@ -67,6 +70,23 @@ std::string FlowFinisher::body_name(const std::string& flow_path, std::size_t in
     return name;
 }
 
+std::string FlowFinisher::sha256_hex(Bytes data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), md, &n) != 1)
+        return {};
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(2 * n);
+    for (unsigned i = 0; i < n; ++i) {
+        hex.push_back(kHex[md[i] >> 4]);
+        hex.push_back(kHex[md[i] & 0xf]);
+    }
+    return hex;
+}
+
 void FlowFinisher::operator()(const FlowInfo& info, const FlowSummary& summary, const FileOutcome& outcome) {
     const std::lock_guard lock{mu_};
     ReportExtras extras;
@@ -77,14 +97,32 @@ void FlowFinisher::operator()(const FlowInfo& info, const FlowSummary& summary, 
     }
     if (!info.path.empty() && opt_.store_files && outcome.on_disk) {
         extras.filename = info.path;
-        if (opt_.scan_md5 || opt_.scan_http) {
+        if (opt_.scan_md5 || opt_.scan_http || opt_.hash_sha256) {
             const MappedFile file{info.path};
             if (opt_.scan_md5) extras.md5_hex = Md5::hex_of(file.bytes());
+            if (opt_.hash_sha256) extras.sha256_hex = sha256_hex(file.bytes());
             if (opt_.scan_http && file.bytes().size() >= 80 && looks_like_http_response(file.bytes()))
                 write_http_bodies(info.path, file.bytes(), extras);
         }
     }
     if (report_) report_->add_flow(info, summary, extras);
+    if (index_) add_to_index(info, extras);
+}
+
+void FlowFinisher::add_to_index(const FlowInfo& info, const ReportExtras& extras) {
+    if (extras.md5_hex.empty() && extras.sha256_hex.empty() && extras.http_bodies.empty()) return;
+    FlowRecordExtras x;
+    x.md5_hex = extras.md5_hex;
+    x.sha256_hex = extras.sha256_hex;
+    for (const ReportHttpBody& b : extras.http_bodies)
+        x.http_bodies.push_back(FlowRecordBody{b.filename, b.content_type, b.file_offset, b.filesize});
+    index_->add_extras(info, std::move(x));
+}
+
+void FlowFinisher::connection_end(const ConnectionEnd& end) {
+    if (!index_) return;
+    const std::lock_guard lock{mu_};
+    index_->end(end);
 }
 
 void FlowFinisher::write_http_bodies(const std::string& path, Bytes stream, ReportExtras& extras) {
@@ -94,11 +132,13 @@ void FlowFinisher::write_http_bodies(const std::string& path, Bytes stream, Repo
     std::string body_path;
     std::uint64_t offset = 0;
     bool announced = false;   // "open" goes out with the first byte: an empty body is never announced
+    std::string content_type;
     extract_http_bodies(stream, ho, [&](const HttpBodyEvent& ev) {
         switch (ev.kind) {
             case HttpBodyEventKind::begin:
                 offset = ev.body_offset;
                 announced = false;
+                content_type = ev.content_type;
                 fd = create_body(path, ev, owner_, body_path);
                 if (fd < 0) diag_.error(Diagnostics::describe("cannot write", body_path, errno));
                 break;
@@ -118,7 +158,7 @@ void FlowFinisher::write_http_bodies(const std::string& path, Bytes stream, Repo
                 if (ev.body_size == 0) {
                     ::unlink(body_path.c_str());
                 } else {
-                    extras.http_bodies.push_back(ReportHttpBody{offset, body_path, ev.body_size});
+                    extras.http_bodies.push_back(ReportHttpBody{offset, body_path, ev.body_size, content_type});
                     http_hooks_.closed(body_path);
                 }
                 break;

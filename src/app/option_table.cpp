@@ -84,6 +84,10 @@ const OptionSpec kOptions[] = {
     {nullptr, "udp", nullptr, "follow UDP conversations too (files named ...-udp; see -hh)", opt<&O::udp>},
     {nullptr, "udp-framing", "none|length", "--udp: datagrams back to back (default) or each behind a 2-byte length",
      raw<&V::udp_framing>},
+    {nullptr, "flow-index", "[=FILE]", "one JSON line per connection to FILE (default DIR/flows.jsonl; - = stdout)",
+     raw<&V::flow_index>},
+    {nullptr, "conversation", "[=only]", "also one file per connection, both directions in order (=only: just those)",
+     raw<&V::conversation>},
     {"-j", "jobs", "N", "worker threads (default 1)", raw<&V::jobs>},
     {"-U", "user", "USER", "drop privileges to USER after opening the capture", raw<&V::user>},
     {nullptr, "relinquish-privileges", "USER", "same as -U (1.6.1's long name)", raw<&V::user_alias>},
@@ -151,6 +155,17 @@ const SettingSpec kSettings[] = {
      }},
     {"check_fcs", "YES|NO", "802.11: drop frames with a bad FCS (default YES)",
      [](Options& o, const std::string& what, const std::string& v, Warnings&) { o.check_fcs = need_bool(what, v); }},
+    {"hash", "sha256", "add each flow file's SHA-256 to the report and the flow index",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         if (v != "sha256") throw UsageError(what + ": '" + v + "' is not a known hash (known: sha256)");
+         o.hash_sha256 = true;
+     }},
+    {"json", "array|lines", "-J payload as 1.6.1's array of numbers (default) or a base64 string",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         if (v == "lines") o.console.json_lines = true;
+         else if (v == "array") o.console.json_lines = false;
+         else throw UsageError(what + ": '" + v + "' is not 'array' or 'lines'");
+     }},
     {"debug-prefix", "TEXT", "prefix of debug messages (default tcpflow)",
      [](Options& o, const std::string&, const std::string& v, Warnings&) { o.debug_prefix = v; }},
     // 1.6.1's netviz settings: accepted with a warning, not listed.

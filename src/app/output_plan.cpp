@@ -83,10 +83,14 @@ Result<OutputPlan> plan_output(const Options& opt, const PlanEnvironment& env) {
     plan.report_path = report_path(opt, writes_files);
     if (const auto slash = plan.report_path.rfind('/'); slash != std::string::npos && slash > 0)
         plan.report_folder = plan.report_path.substr(0, slash);
+    if (opt.flow_index)
+        plan.flow_index_path = !opt.flow_index_path.empty() ? opt.flow_index_path
+                               : (opt.outdir.empty() || opt.outdir == ".") ? "flows.jsonl"
+                                                                          : opt.outdir + "/flows.jsonl";
     // Writes, mtimes and closes on an I/O thread, unless something reads each file as soon as it
-    // is closed (-e md5, -e http, tcp_cmd and the alert descriptors).
-    plan.write_behind = !opt.scan_md5 && !opt.scan_http && !hooks_active(opt.tcp_alert_fd, opt.tcp_cmd) &&
-                        !hooks_active(opt.http_alert_fd, opt.http_cmd);
+    // is closed (-e md5, -S hash=sha256, -e http, tcp_cmd and the alert descriptors).
+    plan.write_behind = !opt.scan_md5 && !opt.scan_http && !opt.hash_sha256 &&
+                        !hooks_active(opt.tcp_alert_fd, opt.tcp_cmd) && !hooks_active(opt.http_alert_fd, opt.http_cmd);
     const bool use_pool = opt.jobs > 1 && opt.store_files && !opt.console.enabled && !opt.pcap_per_flow && !opt.live;
     if (opt.jobs > 1 && !use_pool)
         plan.warnings.emplace_back("-j is used only when writing flow files from capture files; running one thread");

@@ -4,6 +4,7 @@
 // status.
 #include "tcpflow/app/pipeline.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -26,8 +27,10 @@
 #include "tcpflow/flow/flow_table.h"
 #include "tcpflow/flow/naming.h"
 #include "tcpflow/output/console_sink.h"
+#include "tcpflow/output/conversation_sink.h"
 #include "tcpflow/output/diagnostics.h"
 #include "tcpflow/output/file_sink.h"
+#include "tcpflow/output/flow_index.h"
 #include "tcpflow/output/output_dir.h"
 #include "tcpflow/output/packet_dump.h"
 #include "tcpflow/output/posix_io.h"
@@ -37,20 +40,74 @@ namespace tcpflow {
 
 namespace {
 
+using ConnectionEndFn = std::function<void(const ConnectionEnd&)>;
+
 /// -FX, -K and the reading thread under -j: flows are followed (for the report), nothing stored.
 class DiscardSink final : public FlowSink {
 public:
-    explicit DiscardSink(FileClosedFn closed = {}) : closed_{std::move(closed)} {}
+    explicit DiscardSink(FileClosedFn closed = {}, ConnectionEndFn ended = {})
+        : closed_{std::move(closed)}, ended_{std::move(ended)} {}
     void on_open(FlowInfo&, Timestamp) override {}
     void on_data(FlowInfo&, std::uint64_t, Bytes, Timestamp) override {}
     void on_shift(FlowInfo&, std::uint64_t) override {}
     void on_close(FlowInfo& info, const FlowSummary& summary) override {
         if (closed_) closed_(info, summary, FileOutcome{});
     }
+    void on_connection_end(const ConnectionEnd& end) override {
+        if (ended_) ended_(end);
+    }
 
 private:
     FileClosedFn closed_;
+    ConnectionEndFn ended_;
 };
+
+/// Console modes with --flow-index: the console prints, closed flows and ended connections go to
+/// the finisher as well (for the index).
+class FinishingSink final : public FlowSink {
+public:
+    FinishingSink(std::unique_ptr<FlowSink> inner, FileClosedFn closed, ConnectionEndFn ended)
+        : inner_{std::move(inner)}, closed_{std::move(closed)}, ended_{std::move(ended)} {}
+    void on_open(FlowInfo& info, Timestamp ts) override { inner_->on_open(info, ts); }
+    void on_data(FlowInfo& info, std::uint64_t off, Bytes data, Timestamp ts) override {
+        inner_->on_data(info, off, data, ts);
+    }
+    void on_shift(FlowInfo& info, std::uint64_t n) override { inner_->on_shift(info, n); }
+    void on_close(FlowInfo& info, const FlowSummary& summary) override {
+        inner_->on_close(info, summary);
+        closed_(info, summary, FileOutcome{});
+    }
+    void on_connection_end(const ConnectionEnd& end) override { ended_(end); }
+    std::size_t read_back(FlowInfo& info, std::uint64_t offset, std::span<std::uint8_t> out) override {
+        return inner_->read_back(info, offset, out);
+    }
+    void flush() override { inner_->flush(); }
+
+private:
+    std::unique_ptr<FlowSink> inner_;
+    FileClosedFn closed_;
+    ConnectionEndFn ended_;
+};
+
+/// The flow index writes timestamps at the capture's precision: microseconds for classic pcap
+/// and pcapng files (whose default resolution it is), nanoseconds otherwise.
+bool index_nanoseconds(const Options& o) {
+    if (o.live) return true;
+    for (const auto* list : {&o.read_files, &o.resume_files}) {
+        for (const std::string& path : *list) {
+            const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (path == "-" || fd < 0) return true;
+            std::uint8_t m[4] = {};
+            const bool got = ::read(fd, m, 4) == 4;
+            ::close(fd);
+            const bool micro = got && ((m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4) ||
+                                       (m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
+                                       (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a));
+            if (!micro) return true;
+        }
+    }
+    return false;
+}
 
 DecoderLimits decoder_limits(const Options& o) {
     DecoderLimits l;
@@ -79,6 +136,7 @@ struct Run {
     std::mutex tcp_hooks_mu;   // the tcp hooks and the file count, shared by -j workers
     std::uint64_t files_created = 0;
     std::unique_ptr<ReportWriter> report;
+    std::unique_ptr<FlowIndexWriter> index;
     std::unique_ptr<FlowFinisher> finisher;
     std::unique_ptr<FlowSink> sink;
     FileSink* files = nullptr;
@@ -100,10 +158,12 @@ struct Run {
     ExitStatus execute();
     std::optional<ExitStatus> prepare();
     void open_report();
+    void open_index();
     [[nodiscard]] FileSinkConfig file_config();
     [[nodiscard]] FileOwner file_owner() const { return FileOwner{plan.file_uid, plan.file_gid}; }
     std::optional<ExitStatus> make_sinks();
     void make_pool(const FileSinkConfig& base);
+    [[nodiscard]] std::unique_ptr<FlowSink> with_conversations(std::unique_ptr<FlowSink> inner);
     void build_loop();
     std::optional<ExitStatus> read_live();
     void read_files(const std::vector<std::string>& paths, bool start_new);
@@ -136,7 +196,28 @@ std::optional<ExitStatus> Run::prepare() {
     }
     open_report();
     finisher = std::make_unique<FlowFinisher>(opt, report.get(), http_hooks, diag, file_owner());
+    open_index();
     return std::nullopt;
+}
+
+void Run::open_index() {
+    if (plan.flow_index_path.empty()) return;
+    std::string err;
+    index = FlowIndexWriter::open(plan.flow_index_path, file_owner(), err);
+    if (!index) {
+        diag.error("cannot write " + plan.flow_index_path + ": " + err);
+        failed = true;
+        return;
+    }
+    index->set_folder(plan.folder);
+    FlowRecordSettings rs;
+    rs.nanoseconds = index_nanoseconds(opt);
+    rs.md5 = opt.scan_md5;
+    rs.sha256 = opt.hash_sha256;
+    rs.http = opt.scan_http;
+    index->set_settings(rs);
+    index->set_flush_each(opt.live);
+    finisher->set_index(index.get());
 }
 
 void Run::open_report() {
@@ -173,6 +254,7 @@ FileSinkConfig Run::file_config() {
         const std::lock_guard lk{tcp_hooks_mu};
         tcp_hooks.closed(path);
     };
+    if (index) fc.on_connection_end = [this](const ConnectionEnd& e) { finisher->connection_end(e); };
     return fc;
 }
 
@@ -180,6 +262,8 @@ std::optional<ExitStatus> Run::make_sinks() {
     FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum, const FileOutcome& out) {
         (*finisher)(info, sum, out);
     };
+    ConnectionEndFn ended;
+    if (index) ended = [this](const ConnectionEnd& e) { finisher->connection_end(e); };
     if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap, file_owner(), diag);
     if (opt.pcap_per_flow)
         per_flow = std::make_unique<PcapPerFlowWriter>(OutputDir{plan.folder}, plan.name_template,
@@ -199,16 +283,22 @@ std::optional<ExitStatus> Run::make_sinks() {
             }
             console = cs.get();
             sink = std::move(cs);
+            if (index) sink = std::make_unique<FinishingSink>(std::move(sink), closed, ended);
             break;
         }
-        case SinkKind::discard: sink = std::make_unique<DiscardSink>(closed); break;
+        case SinkKind::discard: sink = std::make_unique<DiscardSink>(closed, ended); break;
         case SinkKind::workers: sink = std::make_unique<DiscardSink>(); break;   // the workers own the file sinks
         case SinkKind::files: {
             FileSinkConfig fc = file_config();
             fc.create_behind = true;   // names another program takes meanwhile move on (name_allocator)
-            auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed, diag);
-            files = fs.get();
-            sink = std::move(fs);
+            if (opt.conversation_only) {
+                sink = std::make_unique<DiscardSink>(closed, ended);
+            } else {
+                auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed, diag);
+                files = fs.get();
+                sink = std::move(fs);
+            }
+            if (opt.conversation) sink = with_conversations(std::move(sink));
             break;
         }
     }
@@ -229,6 +319,16 @@ std::optional<ExitStatus> Run::make_sinks() {
     return std::nullopt;
 }
 
+/// --conversation: the conversation files around the sink of the per-direction files.
+std::unique_ptr<FlowSink> Run::with_conversations(std::unique_ptr<FlowSink> inner) {
+    ConversationConfig cc;
+    cc.dir = OutputDir{plan.folder};
+    cc.name_template = plan.name_template;
+    cc.owner = file_owner();
+    cc.nanoseconds = index_nanoseconds(opt);
+    return std::make_unique<ConversationSink>(std::move(inner), std::move(cc), diag);
+}
+
 void Run::make_pool(const FileSinkConfig& base) {
     FileSinkConfig pool_fc = base;
     pool_fc.create_behind = plan.worker_create_behind;
@@ -237,10 +337,17 @@ void Run::make_pool(const FileSinkConfig& base) {
     FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum, const FileOutcome& out) {
         (*finisher)(info, sum, out);
     };
+    ConnectionEndFn ended;
+    if (index) ended = [this](const ConnectionEnd& e) { finisher->connection_end(e); };
     pool = std::make_unique<WorkerPool>(plan.workers, plan.worker_memory, [&](Shard& sh, unsigned) {
-        auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed, diag);
-        pool_files.push_back(fs.get());
-        sh.sink = std::move(fs);
+        if (opt.conversation_only) {
+            sh.sink = std::make_unique<DiscardSink>(closed, ended);
+        } else {
+            auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed, diag);
+            pool_files.push_back(fs.get());
+            sh.sink = std::move(fs);
+        }
+        if (opt.conversation) sh.sink = with_conversations(std::move(sh.sink));
         sh.table = std::make_unique<FlowTable>(tc, *sh.sink, sh.budget, sh.stats);
     });
 }
@@ -322,6 +429,8 @@ void Run::finish_inputs() {
     }
     table->close_all(CloseReason::end_of_input);
     sink->flush();
+    if (index && !index->flush())
+        diag.error(Diagnostics::describe("cannot write", index->path(), index->error()));
     if (CaptureLoop::stop_requested() && !(console && console->write_error() == EPIPE)) diag.info("terminating orderly");
     if (files && files->had_errors()) failed = true;
     if ((unused && unused->failed()) || (per_flow && per_flow->failed())) failed = true;

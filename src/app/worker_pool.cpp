@@ -39,6 +39,7 @@ struct Item {
 struct Batch {
     std::vector<Item> items;
     std::vector<std::uint8_t> arena;
+    Timestamp now;   // the latest packet time the reader had seen when it handed the batch over
     bool last = false;
 };
 
@@ -61,6 +62,8 @@ struct WorkerPool::Impl {
     };
     std::vector<std::unique_ptr<Worker>> workers;
     bool finished = false;
+    Timestamp latest;   // the reader's packet time (every frame, not only this pool's)
+    bool have_latest = false;
 
     static void run(Worker& w) {
         bool start_new = true;
@@ -83,6 +86,8 @@ struct WorkerPool::Impl {
                 w.shard.table->expire(it.ts);
                 if (w.shard.budget.over()) w.shard.table->relieve_memory();
             }
+            // Packet time went on in the other workers too: idle flows here time out as with -j 1.
+            if (b->now.ns) w.shard.table->expire(b->now);
             const bool last = b->last;
             b->items.clear();
             b->arena.clear();
@@ -111,6 +116,7 @@ struct WorkerPool::Impl {
 
     void hand_over(Worker& w) {
         if (!w.filling) return;
+        w.filling->now = have_latest ? latest : Timestamp{};
         {
             std::unique_lock lk{w.mu};
             w.cv_full.wait(lk, [&] { return w.queue.size() < kQueueDepth; });
@@ -158,6 +164,11 @@ void WorkerPool::finish() {
     }
     for (auto& w : impl_->workers)
         if (w->thread.joinable()) w->thread.join();
+}
+
+void WorkerPool::note_time(Timestamp ts) noexcept {
+    impl_->latest = ts;
+    impl_->have_latest = true;
 }
 
 unsigned WorkerPool::size() const noexcept { return static_cast<unsigned>(impl_->workers.size()); }

@@ -103,8 +103,16 @@ FlowTable::Impl::Connection& FlowTable::Impl::create(const ConnKey& k, std::uint
     return *c;
 }
 
-FlowTable::Impl::Flow& FlowTable::Impl::new_flow(Connection& c, int d, const DecodedPacket& p, Timestamp ts) {
+FlowTable::Impl::Flow& FlowTable::Impl::new_flow(Connection& c, int d, const DecodedPacket& p, Timestamp ts,
+                                                 std::uint64_t inherit) {
     auto f = std::make_unique<Flow>(*this, c);
+    // The second direction of a connection joins the first; a new connection (its peer gone,
+    // reset, or still the old connection's) starts with this packet's number.
+    const Flow* peer = c.dir[1 - d].get();
+    const bool joins = peer && !peer->tcp.reset && !(c.dir[d] && c.dir[d]->info.connection_id == peer->info.connection_id);
+    f->info.connection_id = inherit ? inherit : joins ? peer->info.connection_id : p.number;
+    f->info.first_packet = p.number;
+    f->info.proto = p.proto;
     f->info.name.src = p.src;
     f->info.name.dst = p.dst;
     f->info.name.sport = p.sport;
@@ -142,11 +150,44 @@ void FlowTable::Impl::finish(Flow& f, CloseReason reason) {
 
 FlowTable::Impl::Flow& FlowTable::Impl::replace(Connection& c, int d, const DecodedPacket& p, Timestamp ts,
                                                 CloseReason why) {
-    if (c.dir[d]) {
-        finish(*c.dir[d], why);
-        buf_update(*c.dir[d]);
+    if (!c.dir[d]) return new_flow(c, d, p, ts);
+    Flow& old = *c.dir[d];
+    finish(old, why);
+    buf_update(old);
+    const std::uint64_t id = old.info.connection_id;
+    if (why == CloseReason::limit) return new_flow(c, d, p, ts, id);   // -m: a new file, the same connection
+    const Flow* peer = c.dir[1 - d].get();
+    if (peer && peer->info.connection_id == id && !peer->tcp.reset) {
+        // The old connection ends when its other direction goes too.
+        c.parting[d] = std::make_unique<Parting>(Parting{old.info, old.sum});
+    } else {
+        end_connection(c, id, why);
     }
     return new_flow(c, d, p, ts);
+}
+
+void FlowTable::Impl::end_connection(Connection& c, std::uint64_t id, CloseReason why) {
+    ConnectionEnd e;
+    e.id = id;
+    e.reason = why;
+    bool changed = false;
+    for (int d = 0; d < 2; ++d) {
+        const Flow* f = c.dir[d].get();
+        const Parting* pt = c.parting[d].get();
+        if (f && !f->placeholder && f->info.connection_id == id && f->sum.packets > 0) {
+            e.info[d] = &f->info;
+            e.summary[d] = &f->sum;
+        } else if (pt && pt->info.connection_id == id) {
+            e.info[d] = &pt->info;
+            e.summary[d] = &pt->sum;
+        }
+        if (e.info[d] && e.summary[d]->packets != e.info[d]->indexed_packets) changed = true;
+    }
+    if (changed) sink->on_connection_end(e);
+    for (int d = 0; d < 2; ++d) {
+        if (Flow* f = c.dir[d].get(); f && f->info.connection_id == id) f->info.indexed_packets = f->sum.packets;
+        if (c.parting[d] && c.parting[d]->info.connection_id == id) c.parting[d].reset();
+    }
 }
 
 /// Closes both directions, remembers them, and drops the connection.
@@ -155,8 +196,12 @@ void FlowTable::Impl::retire(Connection& c, CloseReason why) {
         if (!c.dir[d]) continue;
         finish(*c.dir[d], why);
         buf_update(*c.dir[d]);
-        remember(c, d);
     }
+    for (int d = 0; d < 2; ++d) {
+        if (c.parting[d]) end_connection(c, c.parting[d]->info.connection_id, why);
+        if (c.dir[d]) end_connection(c, c.dir[d]->info.connection_id, why);
+    }
+    for (int d = 0; d < 2; ++d) remember(c, d);
     lru_of(c).unlink(c);
     if (last_conn == &c) last_conn = nullptr;
     budget->release(kConnectionCharge);
@@ -167,11 +212,13 @@ void FlowTable::Impl::retire(Connection& c, CloseReason why) {
 
 /// Retires a connection whose directions are all closed for good (FIN or reset).
 void FlowTable::Impl::maybe_retire(Connection& c) {
+    bool reset = false;
     for (int d = 0; d < 2; ++d) {
         const Flow* f = c.dir[d].get();
         if (f && !(f->closed && (f->tcp.fin_closed || f->tcp.reset))) return;
+        if (f && f->tcp.reset) reset = true;
     }
-    retire(c, CloseReason::end_of_input);
+    retire(c, reset ? CloseReason::rst : CloseReason::fin);
 }
 
 void FlowTable::Impl::expire(Timestamp now) {

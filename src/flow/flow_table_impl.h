@@ -67,9 +67,17 @@ struct FlowTable::Impl {
         std::size_t read_back(std::uint64_t offset, std::span<std::uint8_t> out) override;
     };
 
+    /// A direction replaced by a new connection while its peer still belongs to the old one:
+    /// kept for the old connection's end (the flow index).
+    struct Parting {
+        FlowInfo info;
+        FlowSummary sum;
+    };
+
     struct Connection {
         ConnKey key;
         std::unique_ptr<Flow> dir[2];
+        std::unique_ptr<Parting> parting[2];
         Timestamp last;
         std::uint64_t session_id = 0;
         std::uint64_t hash = 0;
@@ -138,8 +146,12 @@ struct FlowTable::Impl {
     }
     void on_packet(const DecodedPacket& p, Timestamp ts, std::uint32_t wire_len, std::uint32_t cap_len);
     Connection& create(const ConnKey& k, std::uint64_t h);
-    Flow& new_flow(Connection& c, int d, const DecodedPacket& p, Timestamp ts);
+    /// `inherit`: the connection id it continues (a -m jump); 0 = the peer's, or a new one.
+    Flow& new_flow(Connection& c, int d, const DecodedPacket& p, Timestamp ts, std::uint64_t inherit = 0);
     void finish(Flow& f, CloseReason reason);
+    /// Connection `id` of `c` ended: its directions go to the sink's on_connection_end (once per
+    /// change: nothing new since the last end, nothing is sent). Partings of `id` are dropped.
+    void end_connection(Connection& c, std::uint64_t id, CloseReason why);
     Flow& replace(Connection& c, int d, const DecodedPacket& p, Timestamp ts, CloseReason why);
     void remember(Connection& c, int d);
     void forget_oldest_saved();

@@ -95,8 +95,10 @@ FlowTable::Impl::Flow* FlowTable::Impl::select_flow(Connection& c, int d, const 
         if (peer && peer->tcp.reset) {
             finish(*peer, CloseReason::rst);
             buf_update(*peer);
+            end_connection(c, peer->info.connection_id, CloseReason::rst);
             c.dir[1 - d].reset();
         }
+        end_connection(c, f->info.connection_id, CloseReason::rst);
         f = &new_flow(c, d, p, ts);
     } else if (!is_syn) {
         if (!f) f = &new_flow(c, d, p, ts);
@@ -131,6 +133,7 @@ FlowTable::Impl::Flow& FlowTable::Impl::flow_for_syn(Connection& c, int d, Flow*
 /// The first SYN of flow `f`: its ISN fixes offset 0 (data seen before moves behind it).
 void FlowTable::Impl::note_syn(Flow& f, const DecodedPacket& p, Timestamp ts) {
     f.tcp.syn_isn = p.tcp.seq;
+    f.sum.syn_seen = true;
     const std::uint64_t new_base = f.seq.unwrap(p.tcp.seq) + 1;
     if (f.tcp.base && new_base < *f.tcp.base) {
         f.now = ts;

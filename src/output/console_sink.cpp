@@ -80,6 +80,28 @@ void ConsoleSink::on_open(FlowInfo& info, Timestamp /*ts*/) {
     (void)path_for(info);
 }
 
+namespace {
+
+/// RFC 4648 base64 with padding.
+void append_base64(std::string& out, Bytes data) {
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::size_t i = 0;
+    for (; i + 3 <= data.size(); i += 3) {
+        const std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+        for (int k = 18; k >= 0; k -= 6) out.push_back(kAlphabet[(v >> k) & 0x3f]);
+    }
+    if (const std::size_t rest = data.size() - i; rest > 0) {
+        std::uint32_t v = std::uint32_t{data[i]} << 16;
+        if (rest == 2) v |= std::uint32_t{data[i + 1]} << 8;
+        out.push_back(kAlphabet[(v >> 18) & 0x3f]);
+        out.push_back(kAlphabet[(v >> 12) & 0x3f]);
+        out.push_back(rest == 2 ? kAlphabet[(v >> 6) & 0x3f] : '=');
+        out.push_back('=');
+    }
+}
+
+}  // namespace
+
 std::string ConsoleSink::format(const FlowInfo& info, const std::string& path, Bytes data) const {
     std::string s;
     s.reserve(options_.hex ? data.size() * 4 + path.size() + 64
@@ -103,12 +125,19 @@ std::string ConsoleSink::format(const FlowInfo& info, const std::string& path, B
         s += "\",\"dst_port\":";
         append_uint(s, info.name.dport);
         if (info.name.udp) s += ",\"protocol\":\"udp\"";   // --udp; TCP blocks keep 1.6.1's fields
-        s += ",\"payload\": [";
-        for (std::size_t i = 0; i < data.size(); ++i) {
-            if (i) s.push_back(',');
-            append_uint(s, data[i]);
+        if (options_.json_lines) {
+            // -S json=lines: the payload as a base64 string, one object per line for jq.
+            s += ",\"payload\":\"";
+            append_base64(s, data);
+            s += "\"}";
+        } else {
+            s += ",\"payload\": [";
+            for (std::size_t i = 0; i < data.size(); ++i) {
+                if (i) s.push_back(',');
+                append_uint(s, data[i]);
+            }
+            s += "]}";
         }
-        s += "]}";
     } else if (options_.binary) {
         s.append(reinterpret_cast<const char*>(data.data()), data.size());
     } else {

@@ -239,6 +239,9 @@ void FileSink::on_open(FlowInfo& info, Timestamp) { impl_->open_flow(info); }
 void FileSink::on_data(FlowInfo& info, std::uint64_t offset, Bytes data, Timestamp ts) { impl_->data(info, offset, data, ts); }
 void FileSink::on_shift(FlowInfo& info, std::uint64_t n) { impl_->shift(info, n); }
 void FileSink::on_close(FlowInfo& info, const FlowSummary& summary) { impl_->close_flow(info, summary); }
+void FileSink::on_connection_end(const ConnectionEnd& end) {
+    if (impl_->config.on_connection_end) impl_->config.on_connection_end(end);
+}
 void FileSink::flush() { impl_->flush_all(); }
 std::size_t FileSink::read_back(FlowInfo& info, std::uint64_t offset, std::span<std::uint8_t> out) {
     return impl_->writer.read_back(impl_->slot(info).file, offset, out);

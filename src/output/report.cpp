@@ -43,44 +43,11 @@ bool claim_free_name(const std::string& path, std::string& chosen, std::string& 
     return true;
 }
 
-const char* tunnel_text(std::uint8_t kind) noexcept {
-    switch (static_cast<TunnelKind>(kind)) {
-    case TunnelKind::none: return "none";
-    case TunnelKind::gre: return "gre";
-    case TunnelKind::erspan: return "erspan";
-    case TunnelKind::vxlan: return "vxlan";
-    case TunnelKind::geneve: return "geneve";
-    case TunnelKind::ip_in_ip: return "ip_in_ip";
-    case TunnelKind::teredo: return "teredo";
-    }
-    return "unknown";
-}
-
 bool all_zero(const std::array<std::uint8_t, 6>& m) noexcept {
     for (const auto b : m) {
         if (b) return false;
     }
     return true;
-}
-
-/// Length of the valid UTF-8 sequence at s[i], or 0 when invalid.
-std::size_t utf8_len(std::string_view s, std::size_t i) noexcept {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    unsigned min = 0;
-    unsigned cp = 0;
-    if (c >= 0xc2 && c <= 0xdf) { n = 2; cp = c & 0x1fu; min = 0x80; }
-    else if (c >= 0xe0 && c <= 0xef) { n = 3; cp = c & 0x0fu; min = 0x800; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 4; cp = c & 0x07u; min = 0x10000; }
-    else return 0;
-    if (i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        const auto d = static_cast<unsigned char>(s[i + k]);
-        if ((d & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (d & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff) return 0;
-    return n;
 }
 
 /// True for a byte that is written as it is (printable ASCII other than the five XML specials).
@@ -108,7 +75,7 @@ void append_escaped(std::string& out, std::string_view text) {
         default: break;
         }
         if (c >= 0x80) {
-            const std::size_t n = utf8_len(text, i);
+            const std::size_t n = text::utf8_sequence_length(text, i);
             if (n) {
                 out.append(text.substr(i, n));
                 i += n;
@@ -374,7 +341,7 @@ void ReportWriter::add_flow(const FlowInfo& info, const FlowSummary& sum, const 
     }
     if (info.tunnel.kind) {
         const TunnelKey& t = info.tunnel;
-        attr(s, "tunnel", tunnel_text(t.kind));
+        attr(s, "tunnel", tunnel_kind_name(t.kind));
         if (t.outer_src.family) attr_address(s, "tunnel_src", t.outer_src);
         if (t.outer_dst.family) attr_address(s, "tunnel_dst", t.outer_dst);
         if (t.outer_sport) attr(s, "tunnel_sport", std::uint64_t{t.outer_sport});
@@ -396,6 +363,11 @@ void ReportWriter::add_flow(const FlowInfo& info, const FlowSummary& sum, const 
     if (!extras.md5_hex.empty()) {
         s += "    <hashdigest type='MD5'>";
         append_escaped(s, extras.md5_hex);
+        s += "</hashdigest>\n";
+    }
+    if (!extras.sha256_hex.empty()) {
+        s += "    <hashdigest type='SHA256'>";
+        append_escaped(s, extras.sha256_hex);
         s += "</hashdigest>\n";
     }
     if (!extras.http_bodies.empty()) {

@@ -57,6 +57,7 @@ private:
     Diagnostics& diag_;
     DumpFormat dump_format_{};
     std::uint64_t packets_since_check_ = 0;
+    std::uint64_t packet_number_ = 0;   ///< frames read so far, over every source (-r a -r b: one capture)
     bool start_new_flows_ = true;
 };
 

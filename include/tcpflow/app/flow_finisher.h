@@ -2,7 +2,9 @@
 //
 // For each closed flow direction: -e md5 hashes the file, -e http carves the bodies of the HTTP
 // responses it holds into files of their own (chunked, gzip and deflate decoded; -Z keeps them
-// compressed) and tells the http hooks, then the flow's <fileobject> goes into the report.
+// compressed) and tells the http hooks, -S hash=sha256 hashes it with SHA-256 (OpenSSL), then the
+// flow's <fileobject> goes into the report and what was found waits for the connection's end,
+// when its flow index record is written (--flow-index).
 // Safe to call from several threads at once (-j workers): one lock around the shared report and
 // hooks.
 #pragma once
@@ -15,6 +17,7 @@
 #include "tcpflow/flow/flow_sink.h"
 #include "tcpflow/output/diagnostics.h"
 #include "tcpflow/output/file_sink.h"
+#include "tcpflow/output/flow_index.h"
 #include "tcpflow/output/posix_io.h"
 #include "tcpflow/output/report.h"
 
@@ -30,6 +33,13 @@ public:
 
     /// A flow direction is complete and its file closed; `file` says when writing it failed.
     void operator()(const FlowInfo& info, const FlowSummary& summary, const FileOutcome& file = {});
+    /// A connection ended (both directions were given to operator() before): its index record.
+    void connection_end(const ConnectionEnd& end);
+    /// The flow index to write (not owned; null = none). Before the first flow closes.
+    void set_index(FlowIndexWriter* index) noexcept { index_ = index; }
+
+    /// SHA-256 of `data` in lower-case hex (OpenSSL's EVP).
+    [[nodiscard]] static std::string sha256_hex(Bytes data);
 
     /// Body files are named "<flow file>-HTTPBODY-NNN[.ext]"; a name already taken gets "cN"
     /// before the extension (the first free one), so nothing is ever overwritten.
@@ -38,9 +48,11 @@ public:
 
 private:
     void write_http_bodies(const std::string& path, Bytes stream, ReportExtras& extras);
+    void add_to_index(const FlowInfo& info, const ReportExtras& extras);
 
     const Options& opt_;
     ReportWriter* report_;
+    FlowIndexWriter* index_ = nullptr;
     FlowHooks& http_hooks_;
     Diagnostics& diag_;
     FileOwner owner_;

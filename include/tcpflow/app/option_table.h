@@ -26,7 +26,12 @@ struct CliValues {
     std::string template_text, max_bytes, max_seek, max_fds, report, overlap, max_memory, idle_timeout, hole_timeout;
     std::string udp_framing;
     std::string jobs, user, user_alias, chroot_dir;
+    std::string flow_index;   ///< --flow-index=FILE; kFlowIndexDefault for a bare --flow-index
+    std::string conversation; ///< --conversation=only; kFlowIndexDefault for a bare --conversation
 };
+
+/// What a bare --flow-index or --conversation (no =VALUE) stands for on the parsed line.
+inline constexpr std::string_view kFlowIndexDefault = "\x01";
 
 /// Where an option's value goes, which also says how it is parsed: a flag sets a bool or counts
 /// into an int; a single-valued option keeps its last value in a string; a repeatable option

@@ -28,6 +28,7 @@ struct ConsoleOptions {
     bool hex = false;           ///< -D
     bool color = false;         ///< -g
     bool json = false;          ///< -J
+    bool json_lines = false;    ///< -S json=lines: -J payload as a base64 string
 };
 
 struct Options {
@@ -62,6 +63,13 @@ struct Options {
     bool scan_http = false;                   ///< -e http / -a
     bool scan_md5 = false;                    ///< -e md5 / -a
     bool http_keep_compressed = false;        ///< -Z
+    bool hash_sha256 = false;                 ///< -S hash=sha256: SHA-256 of each flow file (report, index)
+
+    // Flow index and conversation files
+    bool flow_index = false;                  ///< --flow-index
+    std::string flow_index_path;              ///< --flow-index=FILE; empty = <outdir>/flows.jsonl; "-" = stdout
+    bool conversation = false;                ///< --conversation: one file per connection, both directions
+    bool conversation_only = false;           ///< --conversation=only: no per-direction files
 
     // -S settings
     double tdelta = 0;                        ///< seconds added to packet times

@@ -41,6 +41,7 @@ struct OutputPlan {
     int file_uid = -1, file_gid = -1;   ///< chown new flow files (sudo without -U); -1 = leave
     std::string report_path;            ///< empty: no report.xml
     std::string report_folder;          ///< the report's folder, made if needed; empty = current
+    std::string flow_index_path;        ///< --flow-index: the file ("-" = standard output); empty: none
     bool write_behind = false;          ///< writes, mtimes and closes on an I/O thread
     unsigned workers = 1;               ///< > 1 only with SinkKind::workers
     bool worker_create_behind = false;  ///< workers' I/O threads may create files (names hold both endpoints)

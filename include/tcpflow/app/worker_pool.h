@@ -37,6 +37,9 @@ public:
 
     /// Queues one segment (its payload is copied). `start_new` is FlowTable::set_start_new_flows.
     void submit(const DecodedPacket& pkt, Timestamp ts, std::uint32_t wire_len, std::uint32_t cap_len, bool start_new);
+    /// The reader's packet time (every frame read): each worker expires idle flows to it after
+    /// each batch, and before closing the rest at the end.
+    void note_time(Timestamp ts) noexcept;
     /// Processes everything queued, closes every flow, stops the workers. Idempotent.
     void finish();
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace tcpflow::text {
 
@@ -32,5 +33,9 @@ struct CivilTime {
 
 /// YYYY-MM-DDTHH:MM:SS (no zone letter); a year outside 0..9999 is written as it is.
 void append_iso8601_seconds(std::string& out, std::int64_t secs);
+
+/// Length of the valid UTF-8 sequence at s[i] (no overlong forms, surrogates or noncharacters
+/// U+FFFE/U+FFFF), or 0 when invalid or s[i] is ASCII.
+[[nodiscard]] std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
 
 }  // namespace tcpflow::text

@@ -77,6 +77,20 @@ struct TunnelKey {
 
 enum class TunnelKind : std::uint8_t { none = 0, gre, erspan, vxlan, geneve, ip_in_ip, teredo };
 
+/// "gre", "vxlan", ... (report.xml, the flow index); "none" for 0, "unknown" past the list.
+[[nodiscard]] constexpr const char* tunnel_kind_name(std::uint8_t kind) noexcept {
+    switch (static_cast<TunnelKind>(kind)) {
+        case TunnelKind::none: return "none";
+        case TunnelKind::gre: return "gre";
+        case TunnelKind::erspan: return "erspan";
+        case TunnelKind::vxlan: return "vxlan";
+        case TunnelKind::geneve: return "geneve";
+        case TunnelKind::ip_in_ip: return "ip_in_ip";
+        case TunnelKind::teredo: return "teredo";
+    }
+    return "unknown";
+}
+
 /// The transport protocol of a decoded packet (its IP protocol number).
 enum class Transport : std::uint8_t { tcp = 6, udp = 17 };
 
@@ -102,6 +116,7 @@ struct DecodedPacket {
     bool has_mac = false;              ///< Ethernet-like link: MACs below are real
     std::array<std::uint8_t, 6> src_mac{}, dst_mac{};
     TcpFields tcp;                     ///< meaningful when proto == Transport::tcp
+    std::uint64_t number = 0;          ///< the frame's number in the capture, from 1 (0: unknown)
 };
 
 enum class DecodeStatus : std::uint8_t {

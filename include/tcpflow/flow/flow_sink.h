@@ -38,6 +38,10 @@ struct FlowInfo {
     bool resumed = false;              ///< continues the file of a flow closed earlier (FIN, timeout)
     std::string path;                  ///< set by the sink at on_open (the file written); kept for resuming
     std::uint32_t sink_handle = 0;     ///< the sink's own per-flow slot (set by on_open)
+    Transport proto = Transport::tcp;  ///< from the connection key
+    std::uint64_t connection_id = 0;   ///< shared by both directions: number of the connection's first packet
+    std::uint64_t first_packet = 0;    ///< number of this direction's first packet
+    std::uint64_t indexed_packets = 0; ///< sum.packets when the connection was last given to on_connection_end
 };
 
 struct Hole {
@@ -59,6 +63,17 @@ struct FlowSummary {
     std::uint64_t dropped_bytes = 0;     ///< before ISN, over -b
     std::vector<Hole> holes;
     CloseReason reason = CloseReason::end_of_input;
+    bool syn_seen = false;               ///< this direction sent a SYN (or SYN-ACK)
+};
+
+/// A connection ended (the flow index): both of its directions are closed and were given to
+/// on_close before. A direction is null when it never carried a packet. A connection that is
+/// continued later (a packet after its idle timeout) ends again with the totals so far.
+struct ConnectionEnd {
+    std::uint64_t id = 0;                ///< FlowInfo::connection_id
+    CloseReason reason = CloseReason::end_of_input;
+    const FlowInfo* info[2] = {nullptr, nullptr};
+    const FlowSummary* summary[2] = {nullptr, nullptr};
 };
 
 class FlowSink {
@@ -72,6 +87,9 @@ public:
     virtual void on_shift(FlowInfo& info, std::uint64_t n) = 0;
     /// The direction is done (for now: a resumed flow is opened again with info.resumed).
     virtual void on_close(FlowInfo& info, const FlowSummary& summary) = 0;
+    /// Both directions of a connection are closed (after their on_close). The pointers are valid
+    /// during the call only.
+    virtual void on_connection_end(const ConnectionEnd& end) { (void)end; }
     /// Reads back bytes delivered earlier (to count conflicting retransmissions); 0 if it can't.
     virtual std::size_t read_back(FlowInfo& info, std::uint64_t offset, std::span<std::uint8_t> out) {
         (void)info;

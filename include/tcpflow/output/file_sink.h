@@ -48,6 +48,8 @@ struct FileSinkConfig {
     std::function<void(const std::string& path, bool created)> on_file_opened;
     /// A flow's file is complete and closed, mtime set (tcp_alert_fd, tcp_cmd). Once per on_file_opened.
     std::function<void(const std::string& path)> on_file_closed;
+    /// A connection ended, after its directions' on_closed (the flow index).
+    std::function<void(const ConnectionEnd&)> on_connection_end;
 };
 
 /// What a closed flow's file holds when writing it failed.
@@ -72,6 +74,7 @@ public:
     void on_data(FlowInfo& info, std::uint64_t offset, Bytes data, Timestamp ts) override;
     void on_shift(FlowInfo& info, std::uint64_t n) override;
     void on_close(FlowInfo& info, const FlowSummary& summary) override;
+    void on_connection_end(const ConnectionEnd& end) override;
     void flush() override;
     std::size_t read_back(FlowInfo& info, std::uint64_t offset, std::span<std::uint8_t> out) override;
 

@@ -20,6 +20,7 @@
 //                tunnel_dst tunnel_sport tunnel_dport tunnel_id] />      (bracketed: when non-zero)
 //       <holes><hole offset='…' length='…'/>…</holes>              when the flow has holes
 //       <hashdigest type='MD5'>…</hashdigest>                       -e md5
+//       <hashdigest type='SHA256'>…</hashdigest>                    -S hash=sha256
 //       <byte_runs><byte_run file_offset='N'><fileobject><filename>…</filename>
 //         <filesize>…</filesize></fileobject></byte_run>…</byte_runs>   -e http bodies
 //     </fileobject>
@@ -60,12 +61,14 @@ struct ReportHttpBody {
     std::uint64_t file_offset = 0;     ///< where the body starts in the flow file
     std::string filename;              ///< path of the -HTTPBODY- file as written
     std::uint64_t filesize = 0;
+    std::string content_type;          ///< media type from the response ("" = none); the flow index
 };
 
 /// What the sinks add to a flow's entry.
 struct ReportExtras {
     std::string_view filename;         ///< flow file path written; empty = no file
     std::string md5_hex;               ///< -e md5; empty = none
+    std::string sha256_hex;            ///< -S hash=sha256; empty = none
     std::vector<ReportHttpBody> http_bodies;   ///< -e http
     std::string_view write_error;      ///< writing the file failed: the reason (write_error='…')
     std::optional<std::uint64_t> filesize;   ///< the bytes in the file, when not the stream's size
