@@ -545,6 +545,7 @@ std::string sample_setting(const SettingSpec& st) {
     const std::string_view kind = st.value;
     if (kind == "YES|NO") return "no";
     if (kind == "CMD" || kind == "TEXT") return "x y";
+    if (kind == "native|libpcap") return "libpcap";
     return "5";   // SECONDS, FD, MS, N
 }
 
@@ -564,6 +565,15 @@ TEST(CliSettings, EverySettingParses) {
             EXPECT_EQ(bad.exit_code, 2) << st.name << "= is accepted";
         }
     }
+}
+
+TEST(CliSettings, ReaderIsNativeUnlessLibpcapIsAsked) {
+    EXPECT_FALSE(parse({"-r", "x.pcap"}).options.libpcap_reader);
+    EXPECT_TRUE(parse({"-S", "reader=libpcap", "-r", "x.pcap"}).options.libpcap_reader);
+    EXPECT_FALSE(parse({"-S", "reader=libpcap", "-S", "reader=native", "-r", "x.pcap"}).options.libpcap_reader);
+    const auto bad = parse({"-S", "reader=pcap"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("-S reader: 'pcap' is not native or libpcap"), std::string::npos) << bad.err;
 }
 
 TEST(CliSettings, HelpAndUnknownMessageListTheTable) {

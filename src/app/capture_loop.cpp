@@ -92,7 +92,7 @@ bool CaptureLoop::pump(PcapSource& src, bool live) {
         }
     }
     g_source.store(nullptr);
-    if (const std::string w = src.take_warning(); !w.empty()) diag_.warning(w);
+    for (std::string w = src.take_warning(); !w.empty(); w = src.take_warning()) diag_.warning(w);
     if (live && stopping()) drain_after_stop(src, current.type, raw, pkt);
     return ok;
 }
@@ -103,7 +103,7 @@ std::string CaptureLoop::unsupported(int dlt) {
 }
 
 bool CaptureLoop::switch_link(PcapSource& src, int dlt, Link& current) {
-    if (const std::string w = src.take_warning(); !w.empty()) diag_.warning(w);
+    for (std::string w = src.take_warning(); !w.empty(); w = src.take_warning()) diag_.warning(w);
     const auto link = link_type_from_dlt(dlt);
     if (!link) {
         // Once per link type: its frames are skipped, the rest of the file is read.

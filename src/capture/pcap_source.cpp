@@ -38,7 +38,7 @@ struct PcapSource::Filters {
     std::string expression;
     std::vector<Program> programs;
     std::size_t last = 0;   // index of the program used last
-    std::string warning;
+    std::vector<std::string> warnings;   // not yet taken
 
     Filters() = default;
     Filters(const Filters&) = delete;
@@ -242,8 +242,10 @@ const std::vector<DecryptionSecrets>& PcapSource::secrets() const noexcept {
 }
 
 std::string PcapSource::take_warning() {
-    if (!filters_) return {};
-    return std::exchange(filters_->warning, std::string());
+    if (!filters_ || filters_->warnings.empty()) return {};
+    std::string w = std::move(filters_->warnings.front());
+    filters_->warnings.erase(filters_->warnings.begin());
+    return w;
 }
 
 bool PcapSource::passes(const RawPacket& p) {
@@ -254,8 +256,8 @@ bool PcapSource::passes(const RawPacket& p) {
             if (f.programs[i].dlt == p.dlt) f.last = i;
         if (f.last == f.programs.size()) {
             if (std::string msg = f.compile(p.dlt); !msg.empty())
-                f.warning = name_ + ": the filter cannot apply to link type " + std::to_string(p.dlt) +
-                            ", so none of its packets are read: " + msg;
+                f.warnings.push_back(name_ + ": the filter cannot apply to link type " + std::to_string(p.dlt) +
+                            ", so none of its packets are read: " + msg);
         }
     }
     const Filters::Program& prog = f.programs[f.last];
