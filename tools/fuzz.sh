@@ -4,14 +4,14 @@
 # traffic); what the fuzzers learn is kept in build-fuzz/corpus/<target>, crashes in
 # build-fuzz/crashes/<target>/. Exit status 1 when any target found a crash, leak or timeout.
 #
-# usage: tools/fuzz.sh [SECONDS] [TARGET...]     (targets: fuzz_decoder fuzz_reassembler fuzz_pipeline)
+# usage: tools/fuzz.sh [SECONDS] [TARGET...]     (targets: fuzz_decoder fuzz_reassembler fuzz_pipeline fuzz_capture_reader)
 # Reproduce a crash: build-fuzz/fuzz/<target> build-fuzz/crashes/<target>/crash-...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_decoder fuzz_reassembler fuzz_pipeline)
+((${#targets[@]})) || targets=(fuzz_decoder fuzz_reassembler fuzz_pipeline fuzz_capture_reader)
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=$(nproc 2>/dev/null || echo 2)
 
@@ -27,6 +27,7 @@ for t in "${targets[@]}"; do
   case $t in
     fuzz_pipeline) max_len=65536 ;;
     fuzz_reassembler) max_len=16384 ;;
+    fuzz_capture_reader) max_len=16384 ;;
     *) max_len=4096 ;;
   esac
   mkdir -p "$build/corpus/$t" "$build/crashes/$t"
