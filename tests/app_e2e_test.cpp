@@ -210,12 +210,12 @@ void write_pcapng_two_link_types(const std::string& path, const std::vector<Fram
 }
 
 // Bug: "libpcap cannot read on in a pcapng file" had a stray word.
-TEST(RunE2e, APcapngWhoseInterfacesDifferInLinkTypeIsExplained) {
+TEST(RunE2e, APcapngWhoseInterfacesDifferInLinkTypeIsExplainedByLibpcapsReader) {
     TempDir tmp;
     write_pcapng_two_link_types(tmp / "mixed.pcapng", {eth_tcp(seg(true, 100, SYN, "", 2000, 1)),
                                                       eth_tcp(seg(true, 101, PA, "hello", 2000, 1)),
                                                       eth_tcp(seg(true, 106, FIN | ACK, "", 2000, 1))});
-    const auto r = run_tcpflow({"-r", tmp / "mixed.pcapng", "-o", tmp / "out"});
+    const auto r = run_tcpflow({"-S", "reader=libpcap", "-r", tmp / "mixed.pcapng", "-o", tmp / "out"});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find(" (libpcap cannot read past this point of a pcapng file whose interfaces differ in "
                          "link type or snapshot length; everything before it was written)\n"),
@@ -223,6 +223,19 @@ TEST(RunE2e, APcapngWhoseInterfacesDifferInLinkTypeIsExplained) {
         << r.err;
     EXPECT_EQ(r.err.find("read on in"), std::string::npos) << r.err;
     EXPECT_EQ(read_file(tmp / "out/010.000.000.001.02000-010.000.000.002.00080"), "hello");
+}
+
+// The native reader (the default) reads on: the raw-IP frame on the second interface is decoded
+// as raw IP.
+TEST(RunE2e, APcapngWhoseInterfacesDifferInLinkTypeIsReadWhole) {
+    TempDir tmp;
+    write_pcapng_two_link_types(tmp / "mixed.pcapng", {eth_tcp(seg(true, 100, SYN, "", 2000)),
+                                                      eth_tcp(seg(true, 101, PA, "hello", 2000))});
+    const auto r = run_tcpflow({"-r", tmp / "mixed.pcapng", "-o", tmp / "out"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(read_file(tmp / "out/010.000.000.001.02000-010.000.000.002.00080"), "hello");
+    EXPECT_EQ(read_file(tmp / "out/010.000.000.001.02001-010.000.000.002.00080"), "late");
 }
 
 }  // namespace

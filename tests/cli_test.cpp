@@ -572,6 +572,7 @@ std::string sample_setting(const SettingSpec& st) {
     if (kind == "CMD" || kind == "TEXT") return "x y";
     if (kind == "sha256") return "sha256";
     if (kind == "array|lines") return "lines";
+    if (kind == "native|libpcap") return "libpcap";
     return "5";   // SECONDS, FD, MS, N
 }
 
@@ -591,6 +592,15 @@ TEST(CliSettings, EverySettingParses) {
             EXPECT_EQ(bad.exit_code, 2) << st.name << "= is accepted";
         }
     }
+}
+
+TEST(CliSettings, ReaderIsNativeUnlessLibpcapIsAsked) {
+    EXPECT_FALSE(parse({"-r", "x.pcap"}).options.libpcap_reader);
+    EXPECT_TRUE(parse({"-S", "reader=libpcap", "-r", "x.pcap"}).options.libpcap_reader);
+    EXPECT_FALSE(parse({"-S", "reader=libpcap", "-S", "reader=native", "-r", "x.pcap"}).options.libpcap_reader);
+    const auto bad = parse({"-S", "reader=pcap"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("-S reader: 'pcap' is not native or libpcap"), std::string::npos) << bad.err;
 }
 
 TEST(CliSettings, HelpAndUnknownMessageListTheTable) {

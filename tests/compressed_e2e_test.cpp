@@ -104,6 +104,23 @@ TEST_P(Compressed, ReadFromStandardInputRedirectedAndPiped) {
     EXPECT_EQ(files(tmp / "piped"), f.flows);
 }
 
+// Bug: -w and -K looked at the input file's first bytes by name to choose the timestamp
+// precision, so a compressed (or piped) microsecond capture was written in nanoseconds.
+TEST_P(Compressed, WAndKWriteTheCapturesMicroseconds) {
+    const Fixture& f = fixture();
+    const std::string cap = file(f.compressed.at(GetParam()));
+    const std::string micro_le = "\xd4\xc3\xb2\xa1";
+    auto magic = [](const std::string& path) { return read_file(path).substr(0, 4); };
+    auto r = run_tcpflow({"-r", cap, "-o", tmp / "out", "-w", tmp / "unused.pcap"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(magic(tmp / "unused.pcap"), micro_le);
+    r = run_tcpflow({"-r", "-", "-K", "-o", tmp / "k"}, cap);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto files = flows_in(tmp / "k");
+    ASSERT_FALSE(files.empty());
+    for (const auto& [path, content] : files) EXPECT_EQ(content.substr(0, 4), micro_le) << path;
+}
+
 TEST_P(Compressed, ConcatenatedStreamsAreOneCapture) {
     // `cat part1.gz part2.gz`, the capture cut at an arbitrary byte (multi-member gzip and its like).
     const Fixture& f = fixture();

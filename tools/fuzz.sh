@@ -9,7 +9,7 @@
 # Targets: fuzz_decoder (one frame into the decoder), fuzz_reassembler (synthetic segments into the
 # flow table), fuzz_pipeline (a capture file through tcpflow::run, the function main calls, under 8
 # option sets: -w, -K, -j, -e http, -c, ...), fuzz_http_body (a response stream into the HTTP body
-# parser and zlib).
+# parser and zlib), fuzz_capture_reader (a capture file into the native pcap/pcapng reader).
 #
 # usage: tools/fuzz.sh [SECONDS] [TARGET...]
 # Longer runs keep their corpus between runs, so each one starts where the last stopped, e.g. an
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-${TCPFLOW_FUZZ_SECONDS:-20}}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_decoder fuzz_reassembler fuzz_pipeline fuzz_http_body)
+((${#targets[@]})) || targets=(fuzz_decoder fuzz_reassembler fuzz_pipeline fuzz_http_body fuzz_capture_reader)
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 corpus_dir=${FUZZ_CORPUS_DIR:-$build/corpus}
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -41,6 +41,7 @@ for t in "${targets[@]}"; do
     fuzz_pipeline) max_len=65536 ;;   # make_fuzz_corpus.py's PIPELINE_MAX
     fuzz_http_body) max_len=16384 ;;
     fuzz_reassembler) max_len=16384 ;;
+    fuzz_capture_reader) max_len=16384 ;;
     *) max_len=4096 ;;
   esac
   mkdir -p "$corpus_dir/$t" "$build/crashes/$t"

@@ -143,6 +143,29 @@ def http_seeds(out):
         write(f"{out}/http_body/{name}-opts", bytes([(i * 37) & 0xFF | 0x02]) + s)
 
 
+def pcapng(eth_frames, ip_packets, big=False):
+    """Two sections: Ethernet and raw-IP interfaces (2^-20 s, offset), EPBs, an SPB, a custom
+    block, decryption secrets, an obsolete packet block."""
+    e = ">" if big else "<"
+
+    def block(t, body):
+        body += b"\0" * (-len(body) % 4)
+        return struct.pack(e + "II", t, len(body) + 12) + body + struct.pack(e + "I", len(body) + 12)
+
+    shb = block(0x0A0D0D0A, struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1))
+    idb_eth = block(1, struct.pack(e + "HHI", 1, 0, 0) + struct.pack(e + "HH", 0, 0))
+    idb_raw = block(1, struct.pack(e + "HHI", 101, 0, 1500) + struct.pack(e + "HHB3x", 9, 1, 0x94) +
+                    struct.pack(e + "HHq", 14, 8, 100) + struct.pack(e + "HH", 0, 0))
+    out = shb + idb_eth + block(0xBAD, struct.pack(e + "I", 32473) + b"custom") + idb_raw
+    for i, (f, p) in enumerate(zip(eth_frames, ip_packets)):
+        out += block(6, struct.pack(e + "IIIII", 0, 0, ms.T0 + i, len(f), len(f)) + f)
+        out += block(6, struct.pack(e + "IIIII", 1, 0, i << 20, len(p), len(p)) + p)
+    out += block(10, struct.pack(e + "II", 0x544C534B, 5) + b"keys\n")
+    out += shb + idb_raw + block(3, struct.pack(e + "I", len(ip_packets[0])) + ip_packets[0])
+    out += block(2, struct.pack(e + "HHIIII", 0, 0, 0, 7, len(ip_packets[1]), len(ip_packets[1])) + ip_packets[1])
+    return out
+
+
 def write(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
@@ -182,6 +205,17 @@ def main():
         "TCPFLOW_CORPUS", os.path.join(here, "..", "..", "shared", "corpus"))
     n = corpus_seeds(out, corpus)
     http_seeds(out)
+
+    # capture_reader: byte 0 = how the bytes arrive, then a pcap or pcapng file.
+    write(f"{out}/capture_reader/pcap", b"\x00" + pcap(frames[:4]))
+    write(f"{out}/capture_reader/pcap-nano-be-pipe", b"\x13" + pcap(frames[:4], nano=True, big=True))
+    kuz = bytearray(pcap([]))
+    kuz[0:4] = struct.pack("<I", 0xA1B2CD34)
+    for i, f in enumerate(frames[:3]):
+        kuz += struct.pack("<IIII", ms.T0, i, len(f), len(f)) + b"\0" * 8 + f
+    write(f"{out}/capture_reader/kuznetzov", b"\x21" + bytes(kuz))
+    write(f"{out}/capture_reader/pcapng", b"\x00" + pcapng(frames[:3], ips[:3]))
+    write(f"{out}/capture_reader/pcapng-small-buffer", b"\x02" + pcapng(frames[:3], ips[:3], big=True))
 
     # reassembler: config byte, then 6-byte records (flags, conn/dir/mode, delta16, len, time).
     def rec(flags, conn=0, d=0, mode=0, delta=0, length=0, t=1, hold=False):

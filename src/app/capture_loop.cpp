@@ -1,5 +1,6 @@
 #include "tcpflow/app/capture_loop.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -47,19 +48,18 @@ bool CaptureLoop::pump(PcapSource& src, bool live) {
     const auto dlt = src.datalink();
     const auto link = link_type_from_dlt(dlt);
     if (!link) {
-        const std::string name = PcapSource::link_type_name(dlt);
-        diag_.error(src.name() + ": unsupported link type " + std::to_string(dlt) +
-                    (name.empty() ? "" : " (" + name + ")"));
+        diag_.error(src.name() + ": " + unsupported(dlt));
         return false;
     }
     // The signal handler breaks only a blocking read (a file, `-r -`). A live source never blocks
     // (poll with a timeout; the loop checks the stop flag), and libpcap's break of a TPACKET_V3
     // read can skip the packet it was at.
     g_source.store(live ? nullptr : &src);
-    dump_format_ = DumpFormat{dlt, src.snaplen(), source_is_nanosecond(src.name(), live)};
+    dump_format_ = DumpFormat{dlt, src.snaplen(), live || src.nanosecond()};
     if (path_.unused) path_.unused->start(dump_format_);
     RawPacket raw;
     DecodedPacket pkt;
+    Link current{dlt, *link};
     auto last_flush = std::chrono::steady_clock::now();
     bool ok = true;
     bool pending = false;   // live: packets handled since the last flush
@@ -75,7 +75,9 @@ bool CaptureLoop::pump(PcapSource& src, bool live) {
             break;
         }
         if (r == PcapSource::Next::packet) {
-            handle(*link, raw, pkt);
+            // A pcapng file's interfaces may differ in link type: each frame is decoded with its own.
+            if (raw.dlt != current.dlt && !switch_link(src, raw.dlt, current)) continue;
+            handle(current.type, raw, pkt);
             pending = live;
         }
         if (live) {
@@ -90,13 +92,36 @@ bool CaptureLoop::pump(PcapSource& src, bool live) {
         }
     }
     g_source.store(nullptr);
-    if (live && stopping()) drain_after_stop(src, *link, raw, pkt);
+    for (std::string w = src.take_warning(); !w.empty(); w = src.take_warning()) diag_.warning(w);
+    if (live && stopping()) drain_after_stop(src, current.type, raw, pkt);
     return ok;
+}
+
+std::string CaptureLoop::unsupported(int dlt) {
+    const std::string name = PcapSource::link_type_name(dlt);
+    return "unsupported link type " + std::to_string(dlt) + (name.empty() ? "" : " (" + name + ")");
+}
+
+bool CaptureLoop::switch_link(PcapSource& src, int dlt, Link& current) {
+    for (std::string w = src.take_warning(); !w.empty(); w = src.take_warning()) diag_.warning(w);
+    const auto link = link_type_from_dlt(dlt);
+    if (!link) {
+        // Once per link type: its frames are skipped, the rest of the file is read.
+        if (std::find(warned_dlts_.begin(), warned_dlts_.end(), dlt) == warned_dlts_.end()) {
+            warned_dlts_.push_back(dlt);
+            diag_.warning(src.name() + ": frames of an interface with " + unsupported(dlt) + " are skipped");
+        }
+        return false;
+    }
+    current = Link{dlt, *link};
+    dump_format_.linktype = dlt;
+    dump_format_.snaplen = src.snaplen();
+    return true;
 }
 
 void CaptureLoop::report_read_error(PcapSource& src) {
     std::string why = src.error();
-    if (why.find("different from the") != std::string::npos)
+    if (why.find("different from the") != std::string::npos)   // libpcap's reader (-S reader=libpcap)
         why += " (libpcap cannot read past this point of a pcapng file whose interfaces differ in link "
                "type or snapshot length; everything before it was written)";
     diag_.error(src.name() + ": " + why);

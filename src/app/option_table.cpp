@@ -153,6 +153,11 @@ const SettingSpec kSettings[] = {
      [](Options& o, const std::string& what, const std::string& v, Warnings&) {
          o.packet_buffer_timeout_ms = static_cast<int>(need_int(what, v, 0, 3'600'000));
      }},
+    {"reader", "native|libpcap", "how capture files are read (default native)",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         if (v != "native" && v != "libpcap") throw UsageError(what + ": '" + v + "' is not native or libpcap");
+         o.libpcap_reader = v == "libpcap";
+     }},
     {"check_fcs", "YES|NO", "802.11: drop frames with a bad FCS (default YES)",
      [](Options& o, const std::string& what, const std::string& v, Warnings&) { o.check_fcs = need_bool(what, v); }},
     {"hash", "sha256", "add each flow file's SHA-256 to the report and the flow index",

@@ -402,7 +402,7 @@ void Run::read_files(const std::vector<std::string>& paths, bool start_new) {
     for (const auto& path : paths) {
         if (CaptureLoop::stop_requested()) break;
         try {
-            auto src = PcapSource::open_file(path);
+            auto src = PcapSource::open_file(path, opt.libpcap_reader ? FileReader::libpcap : FileReader::native);
             src->set_filter(opt.filter);
             if (!drop_root_once()) {
                 failed = true;

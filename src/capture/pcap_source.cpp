@@ -1,14 +1,18 @@
 #include "tcpflow/capture/pcap_source.h"
 
+#include "tcpflow/capture/capture_file.h"
 #include "tcpflow/capture/decompress.h"
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace tcpflow {
@@ -21,18 +25,78 @@ constexpr int kSnaplen = 262144;
 // a few hundred packets whatever their size).
 constexpr int kBufferBytes = 32 * 1024 * 1024;
 constexpr std::size_t kReadBuffer = 1 << 20;
+const std::vector<DecryptionSecrets> kNoSecrets;
 }  // namespace
+
+/// The filter expression and its program for each link type met (native file sources).
+struct PcapSource::Filters {
+    struct Program {
+        int dlt = 0;
+        bool ok = false;
+        bpf_program code{};
+    };
+    std::string expression;
+    std::vector<Program> programs;
+    std::size_t last = 0;   // index of the program used last
+    std::vector<std::string> warnings;   // not yet taken
+
+    Filters() = default;
+    Filters(const Filters&) = delete;
+    Filters& operator=(const Filters&) = delete;
+    ~Filters() {
+        for (auto& p : programs)
+            if (p.ok) pcap_freecode(&p.code);
+    }
+    /// Compiles the expression for `dlt`; libpcap's message when it cannot ("" when it can).
+    std::string compile(int dlt) {
+        Program p;
+        p.dlt = dlt;
+        pcap_t* dead = pcap_open_dead(dlt, kSnaplen);
+        std::string msg;
+        if (!dead) {
+            msg = "libpcap cannot open a handle for link type " + std::to_string(dlt);
+        } else {
+            p.ok = pcap_compile(dead, &p.code, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) == 0;
+            if (!p.ok) msg = pcap_geterr(dead);
+            pcap_close(dead);
+        }
+        programs.push_back(p);
+        last = programs.size() - 1;
+        return msg;
+    }
+};
 
 PcapSource::PcapSource(void* handle, std::string name, bool live)
     : pcap_{handle}, name_{std::move(name)}, live_{live},
-      nano_{pcap_get_tstamp_precision(P(handle)) == PCAP_TSTAMP_PRECISION_NANO} {}
+      nano_{!handle || pcap_get_tstamp_precision(P(handle)) == PCAP_TSTAMP_PRECISION_NANO} {}
 
 PcapSource::~PcapSource() {
     if (pcap_) pcap_close(P(pcap_));   // closes the FILE* libpcap reads (never stdin)
     if (underlying_ && underlying_ != stdin) std::fclose(underlying_);
+    native_.reset();
+    stream_.reset();
+    if (fd_ >= 0) ::close(fd_);
 }
 
-std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path) {
+std::unique_ptr<PcapSource> PcapSource::open_native(const std::string& path) {
+    const int fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(path + ": " + std::strerror(errno));
+    auto src = std::unique_ptr<PcapSource>(new PcapSource(nullptr, path, false));
+    if (fd != STDIN_FILENO) src->fd_ = fd;   // closed by the destructor, also when this throws
+    try {
+        // A plain file or pipe is read as it is; compressed content through its decompressor.
+        OpenedInput input = open_input(fd);
+        std::unique_ptr<ByteSource> bytes = input.stream ? std::move(input.stream) : std::make_unique<DescriptorSource>(fd);
+        src->native_ = std::make_unique<CaptureFile>(std::move(bytes), input.kind);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(path + ": " + e.what());
+    }
+    src->file_nano_ = src->native_->nanosecond();
+    return src;
+}
+
+std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path, FileReader how) {
+    if (how == FileReader::native) return open_native(path);
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
     if (!f) throw std::runtime_error(path + ": " + std::strerror(errno));
@@ -74,6 +138,13 @@ std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path) {
         throw std::runtime_error(path + ": " + why);
     }
     auto src = std::unique_ptr<PcapSource>(new PcapSource(p, path, false));
+    // What -w writes: microseconds when a plain file says so (libpcap hands out nanoseconds anyway).
+    if (!input.stream) {
+        std::uint8_t m[4] = {};
+        if (::pread(fileno(f), m, 4, 0) == 4 && ((m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4) ||
+                                                  (m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1)))
+            src->file_nano_ = false;
+    }
     src->read_buffer_ = std::move(buffer);
     src->stream_ = std::move(input.stream);
     if (reader != f) src->underlying_ = f;
@@ -144,6 +215,15 @@ std::string PcapSource::link_type_name(int dlt) {
 
 void PcapSource::set_filter(const std::string& expression) {
     if (expression.empty()) return;
+    if (native_) {
+        filters_ = std::make_unique<Filters>();
+        filters_->expression = expression;
+        if (std::string msg = filters_->compile(native_->datalink()); !msg.empty()) {
+            filters_.reset();
+            throw std::invalid_argument(msg);
+        }
+        return;
+    }
     bpf_program prog{};
     if (pcap_compile(P(pcap_), &prog, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
         throw std::invalid_argument(pcap_geterr(P(pcap_)));
@@ -152,10 +232,57 @@ void PcapSource::set_filter(const std::string& expression) {
     if (rc != 0) throw std::invalid_argument(pcap_geterr(P(pcap_)));
 }
 
-int PcapSource::datalink() const noexcept { return pcap_datalink(P(pcap_)); }
-int PcapSource::snaplen() const noexcept { return pcap_snapshot(P(pcap_)); }
+int PcapSource::datalink() const noexcept { return native_ ? native_->datalink() : pcap_datalink(P(pcap_)); }
+int PcapSource::snaplen() const noexcept {
+    return native_ ? static_cast<int>(native_->snaplen()) : pcap_snapshot(P(pcap_));
+}
+
+const std::vector<DecryptionSecrets>& PcapSource::secrets() const noexcept {
+    return native_ ? native_->secrets() : kNoSecrets;
+}
+
+std::string PcapSource::take_warning() {
+    if (!filters_ || filters_->warnings.empty()) return {};
+    std::string w = std::move(filters_->warnings.front());
+    filters_->warnings.erase(filters_->warnings.begin());
+    return w;
+}
+
+bool PcapSource::passes(const RawPacket& p) {
+    Filters& f = *filters_;
+    if (f.programs[f.last].dlt != p.dlt) {
+        f.last = f.programs.size();
+        for (std::size_t i = 0; i < f.programs.size(); ++i)
+            if (f.programs[i].dlt == p.dlt) f.last = i;
+        if (f.last == f.programs.size()) {
+            if (std::string msg = f.compile(p.dlt); !msg.empty())
+                f.warnings.push_back(name_ + ": the filter cannot apply to link type " + std::to_string(p.dlt) +
+                            ", so none of its packets are read: " + msg);
+        }
+    }
+    const Filters::Program& prog = f.programs[f.last];
+    if (!prog.ok) return false;
+    pcap_pkthdr h{};
+    h.caplen = static_cast<bpf_u_int32>(p.data.size());
+    h.len = p.wire_len;
+    return pcap_offline_filter(&prog.code, &h, p.data.data()) != 0;
+}
+
+PcapSource::Next PcapSource::next_native(RawPacket& out) {
+    for (;;) {
+        switch (native_->next(out)) {
+            case ReadResult::packet:
+                if (filters_ && !passes(out)) continue;
+                return Next::packet;
+            case ReadResult::end: return Next::end;
+            case ReadResult::error: read_error_ = native_->error(); return Next::error;
+        }
+    }
+}
 
 PcapSource::Next PcapSource::next(RawPacket& out, int wait_ms) {
+    if (native_) return next_native(out);
+    out.dlt = pcap_datalink(P(pcap_));
     for (;;) {
         pcap_pkthdr* hdr = nullptr;
         const u_char* data = nullptr;
@@ -182,7 +309,9 @@ PcapSource::Next PcapSource::next(RawPacket& out, int wait_ms) {
     }
 }
 
-std::string PcapSource::error() const { return read_error_.empty() ? std::string(pcap_geterr(P(pcap_))) : read_error_; }
+std::string PcapSource::error() const {
+    return read_error_.empty() && pcap_ ? std::string(pcap_geterr(P(pcap_))) : read_error_;
+}
 
 std::string PcapSource::describe_read_error() {
     std::string pcap_said = pcap_geterr(P(pcap_));
@@ -218,6 +347,9 @@ CaptureStats PcapSource::stats() const {
     return s;
 }
 
-void PcapSource::break_loop() noexcept { pcap_breakloop(P(pcap_)); }
+void PcapSource::break_loop() noexcept {
+    if (native_) native_->interrupt();
+    else pcap_breakloop(P(pcap_));
+}
 
 }  // namespace tcpflow

@@ -92,20 +92,6 @@ bool PacketDump::write(Timestamp ts, std::uint32_t wire_len, Bytes frame) {
 
 bool PacketDump::flush() { return pcap_dump_flush(D(dumper_)) == 0; }
 
-bool source_is_nanosecond(const std::string& src_name, bool live) {
-    if (live || src_name == "-") return true;
-    const int fd = ::open(src_name.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return true;
-    std::uint8_t m[4] = {};
-    const bool got = ::read(fd, m, 4) == 4;
-    ::close(fd);
-    if (!got) return true;
-    // Classic microsecond pcap in either byte order: a1 b2 c3 d4 / d4 c3 b2 a1.
-    const bool micro = (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4) ||
-                       (m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1);
-    return !micro;
-}
-
 // ---------------------------------------------------------------------------------------------
 // UnusedPacketWriter (-w)
 

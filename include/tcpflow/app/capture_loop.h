@@ -6,6 +6,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "tcpflow/app/worker_pool.h"
 #include "tcpflow/capture/pcap_source.h"
@@ -45,6 +47,13 @@ public:
     void set_start_new_flows(bool start_new);
 
 private:
+    struct Link {
+        int dlt;
+        LinkType type;
+    };
+    /// The frames that follow are of link type `dlt`; false (warned once) when it is unsupported.
+    bool switch_link(PcapSource& src, int dlt, Link& current);
+    static std::string unsupported(int dlt);
     void handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt);
     void flush_live();
     void tick();
@@ -59,6 +68,7 @@ private:
     std::uint64_t packets_since_check_ = 0;
     std::uint64_t packet_number_ = 0;   ///< frames read so far, over every source (-r a -r b: one capture)
     bool start_new_flows_ = true;
+    std::vector<int> warned_dlts_;   // unsupported link types already warned about
 };
 
 }  // namespace tcpflow

@@ -79,6 +79,7 @@ struct Options {
     std::string tcp_cmd;
     int tcp_alert_fd = -1;
     int packet_buffer_timeout_ms = 10;
+    bool libpcap_reader = false;              ///< -S reader=libpcap: capture files through libpcap
     std::string http_cmd;                     ///< -S http_cmd: run `cmd <bodyfile>` per HTTP body
     int http_alert_fd = -1;                   ///< -S http_alert_fd
     bool check_fcs = true;                    ///< -S check_fcs=NO: keep 802.11 frames with bad FCS

