@@ -1,5 +1,6 @@
 #include "tcpflow/app/capture_loop.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -142,6 +143,7 @@ void CaptureLoop::drain_after_stop(PcapSource& src, LinkType link, RawPacket& ra
 void CaptureLoop::handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt) {
     const DecodeStatus st = path_.decoder.decode(link, raw.data, raw.ts, pkt);
     const auto cap_len = static_cast<std::uint32_t>(raw.data.size());
+    if (path_.traffic) path_.traffic->add(raw.ts, std::max(raw.wire_len, cap_len), st, pkt);
     if (st == DecodeStatus::transport) {
         if (path_.per_flow) path_.per_flow->write(pkt, dump_format_, raw.ts, raw.wire_len, raw.data);
         if (path_.pool)
