@@ -160,7 +160,7 @@ void draw_top_panels(Page& p) {
     if (!p.st.sources().exact() || !p.st.destinations().exact()) {
         text(p.cr, kMargin, p.y,
              "More addresses than the " + grouped(p.st.sources().capacity()) +
-                 " counted per side (-S netviz_histogram_size): \"<=\" marks an upper bound (Space-Saving).",
+                 " kept per side (-S netviz_histogram_size): \"<=\" marks an upper bound (Space-Saving).",
              6, Align::left, false, Rgb{0.4, 0.4, 0.4});
         p.y += 6;
     }
