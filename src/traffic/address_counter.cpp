@@ -7,17 +7,18 @@ namespace tcpflow {
 
 namespace {
 
-std::size_t index_slots(std::size_t held) {
+std::size_t cell_count(std::size_t held) {
     std::size_t n = 16;
-    while (n < held * 2 + 2) n *= 2;
+    while (n < held * 2) n *= 2;
     return n;
 }
 
 }  // namespace
 
 AddressCounter::AddressCounter(std::size_t capacity)
-    : capacity_{std::max<std::size_t>(capacity, 1)}, index_{index_slots(capacity_ * 2), true} {
-    entries_.reserve(capacity_ * 2);
+    : capacity_{std::max<std::size_t>(capacity, 1)}, cells_(cell_count(capacity_ * 2)) {
+    mask_ = cells_.size() - 1;
+    scratch_.reserve(capacity_ * 2);
 }
 
 std::uint64_t AddressCounter::hash_of(const IpAddress& a) noexcept {
@@ -31,35 +32,53 @@ std::uint64_t AddressCounter::hash_of(const IpAddress& a) noexcept {
     return h;
 }
 
-void AddressCounter::add(const IpAddress& address, std::uint64_t bytes) {
+void AddressCounter::place(const Entry& e) noexcept {
+    std::size_t i = hash_of(e.address) & mask_;
+    while (cells_[i].address.family != 0) i = (i + 1) & mask_;
+    cells_[i] = e;
+}
+
+void AddressCounter::add(const IpAddress& address, std::uint64_t bytes) noexcept {
     total_ += bytes;
-    const std::uint64_t h = hash_of(address);
-    const Slot* s = index_.find(h, [&](const Slot& x) { return entries_[x.entry - 1].e.address == address; });
-    if (s) {
-        entries_[s->entry - 1].e.bytes += bytes;
-        return;
+    if (address.family == 0) return;
+    std::size_t i = hash_of(address) & mask_;
+    for (; cells_[i].address.family != 0; i = (i + 1) & mask_) {
+        if (cells_[i].address == address) {
+            cells_[i].bytes += bytes;
+            return;
+        }
     }
-    if (entries_.size() >= capacity_ * 2) purge();
-    entries_.push_back(Held{Entry{address, floor_ + bytes, floor_}, h});
-    index_.insert(Slot{h, static_cast<std::uint32_t>(entries_.size())});
+    if (held_ >= capacity_ * 2) {
+        purge();
+        place(Entry{address, floor_ + bytes, floor_});
+    } else {
+        cells_[i] = Entry{address, floor_ + bytes, floor_};
+    }
+    ++held_;
 }
 
 /// Keeps the capacity_ largest counts, drops the rest, raises the floor to the largest dropped.
-void AddressCounter::purge() {
+void AddressCounter::purge() noexcept {
+    scratch_.clear();
+    for (auto& c : cells_) {
+        if (c.address.family != 0) scratch_.push_back(c);
+        c = Entry{};
+    }
     const auto keep = static_cast<std::ptrdiff_t>(capacity_);
-    std::nth_element(entries_.begin(), entries_.begin() + keep, entries_.end(),
-                     [](const Held& a, const Held& b) { return a.e.bytes > b.e.bytes; });
-    for (auto it = entries_.begin() + keep; it != entries_.end(); ++it) floor_ = std::max(floor_, it->e.bytes);
-    dropped_ += entries_.size() - capacity_;
-    entries_.resize(capacity_);
-    index_.clear();
-    for (std::size_t i = 0; i < entries_.size(); ++i) index_.insert(Slot{entries_[i].hash, static_cast<std::uint32_t>(i + 1)});
+    std::nth_element(scratch_.begin(), scratch_.begin() + keep, scratch_.end(),
+                     [](const Entry& a, const Entry& b) { return a.bytes > b.bytes; });
+    for (auto it = scratch_.begin() + keep; it != scratch_.end(); ++it) floor_ = std::max(floor_, it->bytes);
+    dropped_ += scratch_.size() - capacity_;
+    scratch_.resize(capacity_);
+    for (const auto& e : scratch_) place(e);
+    held_ = capacity_;
 }
 
 std::vector<AddressCounter::Entry> AddressCounter::top(std::size_t n) const {
     std::vector<Entry> v;
-    v.reserve(entries_.size());
-    for (const auto& t : entries_) v.push_back(t.e);
+    v.reserve(held_);
+    for (const auto& c : cells_)
+        if (c.address.family != 0) v.push_back(c);
     const auto by_count = [](const Entry& a, const Entry& b) {
         return a.bytes != b.bytes ? a.bytes > b.bytes : a.address < b.address;
     };

@@ -19,6 +19,8 @@ void TrafficStats::add(Timestamp ts, std::uint32_t wire_len, DecodeStatus status
     bytes_ += wire_len;
     int service_port = -1;
     if (pkt.ip_version != 0) {
+        sources_.prefetch(pkt.src);        // the two lookups' cache misses overlap
+        destinations_.prefetch(pkt.dst);
         (pkt.ip_version == 4 ? ipv4_bytes_ : ipv6_bytes_) += wire_len;
         sources_.add(pkt.src, wire_len);
         destinations_.add(pkt.dst, wire_len);

@@ -7,8 +7,9 @@
 // floor: an address added later starts from it (its `error`), since it may have been dropped
 // before. So every count is an upper bound of the address's bytes, exact (error 0) while nothing
 // was dropped, and an address stays held as long as its count is among the `capacity` largest.
-// Memory: fixed at construction; add() never allocates; amortised O(1) per add (one O(capacity)
-// purge per `capacity` new addresses).
+// Memory: fixed at construction (an open-addressing table of 4 x capacity cells, at most half
+// full, holding the addresses and counts inline: one cache line per lookup); add() never
+// allocates; amortised O(1) per add (one O(capacity) purge per `capacity` new addresses).
 #pragma once
 
 #include <cstddef>
@@ -16,7 +17,6 @@
 #include <vector>
 
 #include "tcpflow/base/address.h"
-#include "tcpflow/base/open_index.h"
 
 namespace tcpflow {
 
@@ -30,39 +30,37 @@ public:
 
     explicit AddressCounter(std::size_t capacity);
 
-    void add(const IpAddress& address, std::uint64_t bytes);
+    void add(const IpAddress& address, std::uint64_t bytes) noexcept;
+    /// Asks the CPU to fetch the address's home cell (called before add() to overlap misses).
+    void prefetch(const IpAddress& address) const noexcept {
+        __builtin_prefetch(&cells_[hash_of(address) & mask_]);
+    }
 
     /// The `n` largest entries, largest first (equal counts: smaller address first).
     [[nodiscard]] std::vector<Entry> top(std::size_t n) const;
     /// Every held entry, largest first.
-    [[nodiscard]] std::vector<Entry> all() const { return top(entries_.size()); }
+    [[nodiscard]] std::vector<Entry> all() const { return top(held_); }
     /// True while nothing was dropped: every count is exact and every address is held.
     [[nodiscard]] bool exact() const noexcept { return dropped_ == 0; }
     /// Addresses dropped so far (counted once per drop).
     [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
     /// Bytes added in all (exact).
     [[nodiscard]] std::uint64_t total() const noexcept { return total_; }
-    [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+    [[nodiscard]] std::size_t size() const noexcept { return held_; }
     [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
 
 private:
-    struct Slot {
-        std::uint64_t hash = 0;
-        std::uint32_t entry = 0;   ///< index into entries_ plus one; 0 = empty
-        [[nodiscard]] bool empty() const noexcept { return entry == 0; }
-    };
-    struct Held {
-        Entry e;
-        std::uint64_t hash = 0;
-    };
-
+    // A cell is empty while its address's family is 0.
     [[nodiscard]] static std::uint64_t hash_of(const IpAddress& a) noexcept;
-    void purge();
+    void place(const Entry& e) noexcept;
+    void purge() noexcept;
 
     std::size_t capacity_;
-    std::vector<Held> entries_;   // at most 2 x capacity_; reserved
-    OpenIndex<Slot> index_;
-    std::uint64_t floor_ = 0;     // the largest count dropped so far
+    std::vector<Entry> cells_;     // power-of-two size, at most half full
+    std::vector<Entry> scratch_;   // for purge(); reserved
+    std::size_t mask_ = 0;
+    std::size_t held_ = 0;         // at most 2 x capacity_
+    std::uint64_t floor_ = 0;      // the largest count dropped so far
     std::uint64_t total_ = 0;
     std::uint64_t dropped_ = 0;
 };
