@@ -59,12 +59,6 @@ public:
         return false;
     }
 
-    /// Forgets every slot; the array keeps its size (no allocation).
-    void clear() noexcept {
-        std::fill(slots_.begin(), slots_.end(), Slot{});
-        count_ = 0;
-    }
-
     [[nodiscard]] std::size_t size() const noexcept { return count_; }
     [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
     /// Length of the array (0 until the first insert unless allocated at construction).
