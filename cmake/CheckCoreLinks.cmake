@@ -1,4 +1,4 @@
-# CheckCoreLinks.cmake: fails when the core archive calls libpcap, CLI11 or file I/O.
+# CheckCoreLinks.cmake: fails when the core archive calls libpcap, CLI11, cairo or file I/O.
 # Run as: cmake -DNM=<nm> -DARCHIVE=<libtcpflow_core.a> -P CheckCoreLinks.cmake
 # The core (base/, decode/, flow/, content/) talks to the outside only through FlowSink and byte
 # spans; a symbol listed here in its undefined set means an adapter's job leaked into it.
@@ -7,7 +7,7 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "nm failed on ${ARCHIVE}")
 endif()
 set(forbidden
-  "pcap_[a-z_]+" "CLI::[A-Za-z_:]+"
+  "pcap_[a-z_]+" "CLI::[A-Za-z_:]+" "cairo_[a-z0-9_]+"
   "open" "open64" "openat" "openat64" "creat" "fopen" "fopen64" "fdopen" "read" "pread" "pread64"
   "write" "pwrite" "pwrite64" "writev" "close" "fclose" "fwrite" "fread" "fprintf" "printf" "puts"
   "mkdir" "unlink" "rename" "futimens" "utimensat" "fchown" "stat" "fstat" "lseek" "lseek64"
@@ -28,4 +28,4 @@ if(found)
   list(REMOVE_DUPLICATES found)
   message(FATAL_ERROR "the core links what belongs to the adapters: ${found}")
 endif()
-message(STATUS "core archive: no libpcap, CLI11, file I/O or clock symbols")
+message(STATUS "core archive: no libpcap, CLI11, cairo, file I/O or clock symbols")

@@ -1,6 +1,7 @@
 # CheckIncludes.cmake: the include graph follows the layers (README "Layout").
 # Run as: cmake -DROOT=<source dir> -P CheckIncludes.cmake
-# - The core (base/, decode/, flow/, content/) includes nothing of capture/, output/ or app/.
+# - The core (base/, decode/, flow/, content/, traffic/) includes nothing of capture/, output/ or
+#   app/, nor cairo.
 # - base/ includes only base/.
 # - The decoding helpers (link_layer, ip, tunnel, defrag) never include the decoder: they share
 #   the packet vocabulary (decode/packet.h) with it.
@@ -17,9 +18,11 @@ function(check_files glob regex why)
   set(bad "${bad}" PARENT_SCOPE)
 endfunction()
 set(outer "#include \"tcpflow/(app|output|capture)/")
-foreach(layer base decode flow content)
+foreach(layer base decode flow content traffic)
   check_files("${ROOT}/include/tcpflow/${layer}/*.h" "${outer}" "core includes an adapter")
   check_files("${ROOT}/src/${layer}/*.cpp" "${outer}" "core includes an adapter")
+  check_files("${ROOT}/include/tcpflow/${layer}/*.h" "#include <cairo" "core includes cairo (netviz draws in output/)")
+  check_files("${ROOT}/src/${layer}/*.cpp" "#include <cairo" "core includes cairo (netviz draws in output/)")
 endforeach()
 check_files("${ROOT}/include/tcpflow/base/*.h" "#include \"tcpflow/(decode|flow|content)/" "base includes a higher layer")
 foreach(helper link_layer ip tunnel defrag)

@@ -274,7 +274,12 @@ TEST(Cli, Scanners) {
     EXPECT_TRUE(o.scan_md5);
     auto r = parse({"-e", "netviz"});
     EXPECT_EQ(r.action, CliResult::Action::run);
-    EXPECT_EQ(r.warnings.size(), 1u);
+    EXPECT_TRUE(r.warnings.empty());
+    EXPECT_TRUE(r.options.scan_netviz);
+    EXPECT_TRUE(ok({"-a"}).scan_netviz);
+    EXPECT_FALSE(ok({"-a", "-E", "md5"}).scan_netviz);
+    expect_usage_error({"-e", "wifiviz"}, "wifiviz");
+    expect_usage_error({"-S", "netviz_format=jpeg"}, "jpeg");
     expect_usage_error({"-e", "python"}, "python");
     expect_usage_error({"-e", "http", "-FX"}, "-e http");
     expect_usage_error({"-x", "tcpdemux", "-a"});
@@ -573,6 +578,7 @@ std::string sample_setting(const SettingSpec& st) {
     if (kind == "sha256") return "sha256";
     if (kind == "array|lines") return "lines";
     if (kind == "native|libpcap") return "libpcap";
+    if (kind == "pdf|svg|png") return "svg";
     return "5";   // SECONDS, FD, MS, N
 }
 

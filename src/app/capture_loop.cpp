@@ -168,6 +168,7 @@ void CaptureLoop::handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt
     const DecodeStatus st = path_.decoder.decode(link, raw.data, raw.ts, pkt);
     pkt.number = ++packet_number_;   // every frame counts, as tshark's frame.number
     const auto cap_len = static_cast<std::uint32_t>(raw.data.size());
+    if (path_.traffic) path_.traffic->add(raw.ts, std::max(raw.wire_len, cap_len), st, pkt);
     if (st == DecodeStatus::transport) {
         if (path_.per_flow) path_.per_flow->write(pkt, dump_format_, raw.ts, raw.wire_len, raw.data);
         if (path_.pool)

@@ -73,9 +73,11 @@ std::string scanner_help() {
            "                 (chunked, gzip and deflate decoded; -Z keeps them compressed)\n"
            "                 settings: http_cmd, http_alert_fd\n"
            "  md5       off  add each flow file's MD5 to the report\n"
-           "  netviz    -    not built in this version (accepted, ignored)\n"
-           "  wifiviz   -    not built in this version (accepted, ignored)\n"
-           "  all            http and md5\n";
+           "  netviz    off  draw the one-page picture of the capture: report.pdf beside report.xml\n"
+           "                 settings: netviz_format (pdf, svg, png), netviz_histogram_size,\n"
+           "                 netviz_histogram_dump\n"
+           "  wifiviz   -    not built in this version (-e wifiviz is a usage error)\n"
+           "  all            http, md5 and netviz\n";
 }
 
 std::string one_line(std::string s) {
@@ -102,12 +104,13 @@ CliResult exit_with(std::string out) {
 
 enum class ScannerOp { enable, exclusive, disable };
 
-void apply_scanner(Options& o, ScannerOp op, const std::string& name, std::vector<std::string>& warnings) {
+void apply_scanner(Options& o, ScannerOp op, const std::string& name, std::vector<std::string>& /*warnings*/) {
     const char* flag = op == ScannerOp::enable ? "-e" : op == ScannerOp::exclusive ? "-E" : "-x";
     const bool on = op != ScannerOp::disable;
     if (op == ScannerOp::exclusive) {
         o.scan_http = false;
         o.scan_md5 = false;
+        o.scan_netviz = false;
     }
     if (name == "http") {
         o.scan_http = on;
@@ -116,12 +119,15 @@ void apply_scanner(Options& o, ScannerOp op, const std::string& name, std::vecto
     } else if (name == "all") {
         o.scan_http = on;
         o.scan_md5 = on;
+        o.scan_netviz = on;
     } else if (name == "tcpdemux") {
         if (op == ScannerOp::disable) o.store_files = false;
         else o.store_files = true;
-    } else if (name == "netviz" || name == "wifiviz") {
+    } else if (name == "netviz") {
+        o.scan_netviz = on;
+    } else if (name == "wifiviz") {
         if (on)
-            warnings.push_back(std::string(flag) + " " + name + " ignored: that scanner is not built in this version");
+            throw UsageError(std::string(flag) + " wifiviz: the 802.11 statistics scanner is not built in this version");
     } else {
         throw UsageError(std::string(flag) + ": unknown scanner '" + name +
                          "' (known: tcpdemux, http, md5, netviz, wifiviz, all)");
@@ -297,6 +303,7 @@ void apply_in_order(const CLI::App& app, CliValues& v, std::vector<std::string>&
         } else if (opt == opt_a) {
             o.scan_http = true;
             o.scan_md5 = true;
+            o.scan_netviz = true;
         } else if (opt == opt_e && n < v.enable.size()) {
             apply_scanner(o, ScannerOp::enable, v.enable[n], warnings);
         } else if (opt == opt_E && n < v.exclusive.size()) {

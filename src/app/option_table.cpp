@@ -66,8 +66,8 @@ const OptionSpec kOptions[] = {
     {"-g", "color", nullptr, "console: colour client (blue) and server (red) data", con<&C::color>},
     {"-J", "json", nullptr, "console: one JSON object per block", con<&C::json>},
     {"-L", "semaphore", "NAME", "console: hold the named POSIX semaphore while printing", opt<&O::semaphore>},
-    {"-a", "all-scanners", nullptr, "enable all scanners (http, md5)", raw<&V::all_scanners>},
-    {"-e", "enable-scanner", "NAME", "enable a scanner: http, md5, all (netviz, wifiviz: not built)", raw<&V::enable>},
+    {"-a", "all-scanners", nullptr, "enable all scanners (http, md5, netviz)", raw<&V::all_scanners>},
+    {"-e", "enable-scanner", "NAME", "enable a scanner: http, md5, netviz, all (wifiviz: not built)", raw<&V::enable>},
     {"-E", "exclusive-scanner", "NAME", "disable all scanners, then enable NAME", raw<&V::exclusive>},
     {"-x", "disable-scanner", "NAME", "disable a scanner (-x tcpdemux: no flow files)", raw<&V::disable>},
     {"-Z", "no-decompress", nullptr, "-e http: keep gzip/deflate bodies compressed", opt<&O::http_keep_compressed>},
@@ -119,7 +119,13 @@ void set_tdelta(Options& o, const std::string& what, const std::string& value, W
 }
 
 void ignore_netviz(Options&, const std::string& what, const std::string&, Warnings& warnings) {
-    warnings.push_back(what + " ignored: the netviz scanner is not built in this version");
+    warnings.push_back(what + " ignored: netviz has no such setting (see netviz_histogram_size)");
+}
+
+void set_netviz_format(Options& o, const std::string& what, const std::string& v, Warnings&) {
+    if (v != "pdf" && v != "svg" && v != "png")
+        throw UsageError(what + ": '" + v + "' is not a page format (pdf, svg or png)");
+    o.netviz_format = v;
 }
 
 // The order is the -hh order and the order of the "known:" list.
@@ -173,9 +179,16 @@ const SettingSpec kSettings[] = {
      }},
     {"debug-prefix", "TEXT", "prefix of debug messages (default tcpflow)",
      [](Options& o, const std::string&, const std::string& v, Warnings&) { o.debug_prefix = v; }},
-    // 1.6.1's netviz settings: accepted with a warning, not listed.
-    {"netviz_histogram_size", "N", nullptr, ignore_netviz},
-    {"netviz_histogram_dump", "N", nullptr, ignore_netviz},
+    {"netviz_format", "pdf|svg|png", "-e netviz: the page as report.pdf (default), .svg or .png", set_netviz_format},
+    {"netviz_histogram_size", "N", "-e netviz: addresses counted exactly per side (default 1000)",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         o.netviz_histogram_size = static_cast<std::size_t>(need_int(what, v, 1, 10'000'000));
+     }},
+    {"netviz_histogram_dump", "N", "-e netviz: N > 0 prints the counted addresses to stdout",
+     [](Options& o, const std::string& what, const std::string& v, Warnings&) {
+         o.netviz_histogram_dump = need_int(what, v, 0, std::numeric_limits<int>::max()) > 0;
+     }},
+    // Not a setting of 1.6.1's netviz: accepted with a warning, not listed.
     {"netviz_max_histogram_size", "N", nullptr, ignore_netviz},
 };
 

@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -31,10 +33,13 @@
 #include "tcpflow/output/diagnostics.h"
 #include "tcpflow/output/file_sink.h"
 #include "tcpflow/output/flow_index.h"
+#include "tcpflow/output/netviz_page.h"
 #include "tcpflow/output/output_dir.h"
 #include "tcpflow/output/packet_dump.h"
 #include "tcpflow/output/posix_io.h"
 #include "tcpflow/output/report.h"
+#include "tcpflow/traffic/traffic_stats.h"
+#include "tcpflow/version.h"
 
 namespace tcpflow {
 
@@ -148,6 +153,7 @@ struct Run {
     std::unique_ptr<UnusedPacketWriter> unused;
     std::unique_ptr<PcapPerFlowWriter> per_flow;
     std::unique_ptr<CaptureLoop> loop;
+    std::unique_ptr<TrafficStats> traffic;   // -e netviz
     CaptureStats capture_stats;
     enum class Drop { pending, done, failed } drop_state = Drop::pending;
     bool failed = false;
@@ -171,6 +177,7 @@ struct Run {
     void check_console();
     void warn_many_files();
     void write_report();
+    void write_netviz();
     bool drop_root_once();
 };
 
@@ -353,7 +360,10 @@ void Run::make_pool(const FileSinkConfig& base) {
 }
 
 void Run::build_loop() {
-    PacketPath path{decoder, budget, *table, *sink, pool.get(), unused.get(), per_flow.get(), {}};
+    if (opt.scan_netviz)
+        traffic = std::make_unique<TrafficStats>(
+            TrafficConfig{opt.netviz_histogram_size, static_cast<std::int64_t>(opt.tdelta * 1e9)});
+    PacketPath path{decoder, budget, *table, *sink, pool.get(), unused.get(), per_flow.get(), traffic.get(), {}};
     if (console) path.done = [this] { return console->write_failed(); };
     loop = std::make_unique<CaptureLoop>(std::move(path), diag);
 }
@@ -484,6 +494,40 @@ void Run::write_report() {
         diag.error(report->path() + " was removed during the run: the report written into it is lost");
 }
 
+/// -e netviz: the page beside report.xml (in the output folder when there is no report).
+void Run::write_netviz() {
+    if (!traffic) return;
+    // A report written to a device (-X /dev/stdout) has no folder to share: the output folder.
+    const std::string xml = report && report->path().rfind("/dev/", 0) != 0 ? report->path() : std::string{};
+    const auto slash = xml.rfind('/');
+    std::string path = xml.empty() ? plan.folder + "/" : slash == std::string::npos ? "" : xml.substr(0, slash + 1);
+    path += "report." + opt.netviz_format;
+    NetvizPageInfo info;
+    info.program = "tcpflow " + std::string(kVersion);
+    if (opt.live) info.inputs.push_back("interface " + (opt.interface.empty() ? std::string("(default)") : opt.interface));
+    for (const auto& f : opt.read_files) info.inputs.push_back(f);
+    for (const auto& f : opt.resume_files) info.inputs.push_back(f + " (-R)");
+    info.generated_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    const PageFormat format = opt.netviz_format == "svg" ? PageFormat::svg
+                              : opt.netviz_format == "png" ? PageFormat::png : PageFormat::pdf;
+    std::string err;
+    if (!write_netviz_page(*traffic, info, format, path, err)) {
+        diag.error("cannot write " + path + ": " + err);
+        return;
+    }
+    if (plan.owner && ::chown(path.c_str(), plan.owner->uid, plan.owner->gid) != 0) {
+        // as for report.xml: handing the page over is a convenience
+    }
+    if (opt.netviz_histogram_dump) {
+        for (const auto& e : traffic->sources().all())
+            std::printf("netviz src %s %llu\n", e.address.to_string().c_str(), static_cast<unsigned long long>(e.bytes));
+        for (const auto& e : traffic->destinations().all())
+            std::printf("netviz dst %s %llu\n", e.address.to_string().c_str(), static_cast<unsigned long long>(e.bytes));
+        std::fflush(stdout);
+    }
+}
+
 ExitStatus Run::execute() {
     if (auto st = prepare()) return *st;
     if (auto st = make_sinks()) return *st;
@@ -496,6 +540,7 @@ ExitStatus Run::execute() {
     finish_inputs();
     warn_many_files();
     write_report();
+    write_netviz();
     if (opt.debug >= 10) {
         for (std::size_t i = 0; i < kCounterCount; ++i)
             if (stats.values[i])

@@ -76,6 +76,9 @@ DecodeStatus Decoder::Impl::decode(LinkType link, Bytes frame, Timestamp ts, Dec
         const Counter c = kind == NetKind::ipv4 ? parse_ipv4(net.bytes, ip) : parse_ipv6(net.bytes, ip);
         if (c != kDecodeOk) return fail_inside(carrier, c, out);
         carrier.pending = false;
+        out.ip_version = kind == NetKind::ipv4 ? 4 : 6;
+        out.src = ip.src;
+        out.dst = ip.dst;
 
         if (ip.fragment) {
             stats.add(Counter::fragments_received);
@@ -103,8 +106,6 @@ DecodeStatus Decoder::Impl::decode(LinkType link, Bytes frame, Timestamp ts, Dec
         switch (ip.proto) {
         case ip_proto::tcp: {
             if (const Counter t = parse_tcp(ip.payload, ip.claimed, out); t != kDecodeOk) return fail(t);
-            out.src = ip.src;
-            out.dst = ip.dst;
             return DecodeStatus::transport;
         }
         case ip_proto::udp: {

@@ -15,6 +15,7 @@
 #include "tcpflow/flow/flow_table.h"
 #include "tcpflow/output/diagnostics.h"
 #include "tcpflow/output/packet_dump.h"
+#include "tcpflow/traffic/traffic_stats.h"
 
 namespace tcpflow {
 
@@ -27,6 +28,8 @@ struct PacketPath {
     WorkerPool* pool = nullptr;
     UnusedPacketWriter* unused = nullptr;
     PcapPerFlowWriter* per_flow = nullptr;
+    /// -e netviz: every decoded frame is counted here.
+    TrafficStats* traffic = nullptr;
     /// Asked between packets: true ends the run early (standard output's reader went away).
     std::function<bool()> done;
 };

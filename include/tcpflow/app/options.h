@@ -63,6 +63,10 @@ struct Options {
     bool scan_http = false;                   ///< -e http / -a
     bool scan_md5 = false;                    ///< -e md5 / -a
     bool http_keep_compressed = false;        ///< -Z
+    bool scan_netviz = false;                 ///< -e netviz / -a: the one-page picture (report.pdf)
+    std::string netviz_format = "pdf";        ///< -S netviz_format: pdf, svg or png
+    std::size_t netviz_histogram_size = 1000; ///< -S netviz_histogram_size: addresses tracked per side
+    bool netviz_histogram_dump = false;       ///< -S netviz_histogram_dump: print them to stdout
     bool hash_sha256 = false;                 ///< -S hash=sha256: SHA-256 of each flow file (report, index)
 
     // Flow index and conversation files

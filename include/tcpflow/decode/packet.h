@@ -108,6 +108,9 @@ struct TcpFields {
 /// the next decode() call.
 struct DecodedPacket {
     Transport proto = Transport::tcp;
+    /// The innermost IP header reached (4 or 6; 0 = none): src and dst are its addresses, for
+    /// every result, also one that carries no transport (ICMP, a held fragment). netviz counts them.
+    std::uint8_t ip_version = 0;
     IpAddress src, dst;
     std::uint16_t sport = 0, dport = 0;
     std::uint32_t claimed_len = 0;     ///< payload length the headers claim (tcp.len; UDP: min(UDP, IP length) - 8)
