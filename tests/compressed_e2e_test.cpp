@@ -116,9 +116,9 @@ TEST_P(Compressed, WAndKWriteTheCapturesMicroseconds) {
     EXPECT_EQ(magic(tmp / "unused.pcap"), micro_le);
     r = run_tcpflow({"-r", "-", "-K", "-o", tmp / "k"}, cap);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto files = flows_in(tmp / "k");
-    ASSERT_FALSE(files.empty());
-    for (const auto& [path, content] : files) EXPECT_EQ(content.substr(0, 4), micro_le) << path;
+    const auto flows = files(tmp / "k");
+    ASSERT_FALSE(flows.empty());
+    for (const auto& [path, content] : flows) EXPECT_EQ(content.substr(0, 4), micro_le) << path;
 }
 
 TEST_P(Compressed, ConcatenatedStreamsAreOneCapture) {
