@@ -70,6 +70,7 @@ struct Run {
     const Options& opt;
     Diagnostics diag;
     Stats stats;
+    Stats decode_stats;   // the reading thread's decoder: counted once over --shard's processes
     OutputPlan plan;
     MemoryBudget budget;
     Decoder decoder;
@@ -94,7 +95,7 @@ struct Run {
     bool failed = false;
 
     explicit Run(const Options& o)
-        : opt{o}, diag{diagnostics_settings(o)}, budget{o.max_memory}, decoder{decoder_limits(o), budget, stats} {}
+        : opt{o}, diag{diagnostics_settings(o)}, budget{o.max_memory}, decoder{decoder_limits(o), budget, decode_stats} {}
 
     ExitStatus execute();
     std::optional<ExitStatus> prepare();
@@ -143,6 +144,8 @@ void Run::open_report() {
     ReportRunInfo ri;
     ri.command_line = opt.command_line;
     ri.tdelta = opt.tdelta;
+    ri.shard_index = opt.shard_index;
+    ri.shard_count = opt.shard_count;
     std::string err;
     report = ReportWriter::open(plan.report_path, ri, err);
     if (!report) {
@@ -177,7 +180,7 @@ FileSinkConfig Run::file_config() {
 
 std::optional<ExitStatus> Run::make_sinks() {
     FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum) { (*finisher)(info, sum); };
-    if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap, file_owner(), diag);
+    if (!plan.unused_path.empty()) unused = std::make_unique<UnusedPacketWriter>(plan.unused_path, file_owner(), diag);
     if (opt.pcap_per_flow)
         per_flow = std::make_unique<PcapPerFlowWriter>(OutputDir{plan.folder}, plan.name_template,
                                                        opt.max_fds > 0 ? opt.max_fds : 256,
@@ -241,6 +244,7 @@ void Run::make_pool(const FileSinkConfig& base) {
 void Run::build_loop() {
     PacketPath path{decoder, budget, *table, *sink, pool.get(), unused.get(), per_flow.get(), {}};
     if (console) path.done = [this] { return console->write_failed(); };
+    if (opt.shard_count) path.shard = ShardSelector{opt.shard_index, opt.shard_count};
     loop = std::make_unique<CaptureLoop>(std::move(path), diag);
 }
 
@@ -307,6 +311,9 @@ void Run::read_files(const std::vector<std::string>& paths, bool start_new) {
 
 /// Everything read: workers finish, every flow closes, every file and hook completes.
 void Run::finish_inputs() {
+    // --shard: every process reads and decodes every packet; the first shard counts them, so the
+    // shards' reports add up to one run's.
+    if (opt.shard_index == 0) stats.merge(decode_stats);
     if (pool) {
         pool->finish();
         for (unsigned i = 0; i < pool->size(); ++i) stats.merge(pool->shard(i).stats);

@@ -24,7 +24,7 @@ struct CliValues {
     bool console = false, console_no_header = false, list_files = false, no_promisc = false;
     std::vector<std::string> read, resume, format, enable, exclusive, disable, settings, debug, deprecated_a;
     std::string template_text, max_bytes, max_seek, max_fds, report, overlap, max_memory, idle_timeout, hole_timeout;
-    std::string jobs, user, user_alias, chroot_dir;
+    std::string jobs, shard, user, user_alias, chroot_dir;
 };
 
 /// Where an option's value goes, which also says how it is parsed: a flag sets a bool or counts
