@@ -6,11 +6,12 @@
 #
 # 1. Installs Debian's slurm-wlm and munge when missing (apt-get).
 # 2. Brings up a single-node cluster of its own: munged, slurmctld and slurmd as root, with their
-#    key, configuration, sockets, state and logs in a temporary folder and on free ports. Nothing
+#    key, configuration, sockets, state and logs in a temporary folder (on /dev/shm when there
+#    is one) and on free ports. Nothing
 #    of the system's Slurm or munge configuration is used or changed; a system munged or slurmd
 #    that may be running is left alone.
 # 3. Writes a capture (tools/shard_capture.py, C connections, default 4000), submits the array
-#    (--array=0-(N-1)) with sbatch --wait, and runs tcpflow once on the same capture.
+#    (--array=0-(N-1)), waits for it, and runs tcpflow once on the same capture.
 # 4. Stops the daemons it started (by their pid files), whatever happened, and removes the folder.
 # 5. Compares (tools/shard_compare.py): the same flow files, contents and mtimes; the merged
 #    reports equal one run's. Exit 0 when they do, 1 when not (or when the job failed).
@@ -36,7 +37,7 @@ skip() {
     echo "$*"
     exit 77
 }
-say() { echo "slurm_shard.sh: $*"; }
+say() { echo "slurm_shard.sh: [$SECONDS s] $*"; }
 
 [[ $EUID -eq 0 ]] || skip "needs root: it starts munged, slurmctld and slurmd"
 [[ -x $tcpflow ]] || { say "no tcpflow binary at $tcpflow (build it, or --tcpflow BIN)"; exit 1; }
@@ -54,7 +55,10 @@ if ((${#missing[@]})); then
         skip "cannot install ${missing[*]} with apt-get (no package source?)"
 fi
 
-tmp=$(mktemp -d /tmp/tcpflow-slurm.XXXXXX)
+# On tmpfs when there is one: the test writes and compares thousands of small files.
+base=/tmp
+[[ -d /dev/shm && -w /dev/shm ]] && base=/dev/shm
+tmp=$(mktemp -d "$base/tcpflow-slurm.XXXXXX")
 chmod 700 "$tmp"
 stop_daemons() {
     local f pid
@@ -118,6 +122,8 @@ JobCompType=jobcomp/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 SchedulerType=sched/builtin
+SchedulerParameters=sched_interval=1
+MinJobAge=300
 MpiDefault=none
 SwitchType=switch/none
 ReturnToService=2
@@ -141,22 +147,32 @@ say "single-node Slurm up ($host, $(sinfo -h -o %c) CPUs)"
 
 python3 "$root/tools/shard_capture.py" --conns "$conns" "$tmp/capture.pcap"
 say "submitting the array: $n shards of $conns connections"
-status=0
-timeout 150 sbatch --wait --quiet --array=0-$((n - 1)) --cpus-per-task=1 --mem=256M \
+job=$(sbatch --parsable --array=0-$((n - 1)) --cpus-per-task=1 --mem=256M \
     --chdir="$tmp/jobs" --output="$tmp/jobs/%A_%a.log" \
     --export=ALL,CAPTURE="$tmp/capture.pcap",OUT="$tmp/out/shards",TCPFLOW="$tcpflow" \
-    "$root/docs/slurm/tcpflow-shard.sbatch" || status=$?
+    "$root/docs/slurm/tcpflow-shard.sbatch")
+job=${job%%;*}
+# Done when no task of the array is pending or running (polled: sbatch --wait polls every 10 s).
+deadline=$((SECONDS + 150))
+while [[ -n $(squeue -h -j "$job" -o %i 2>/dev/null) ]]; do
+    ((SECONDS < deadline)) || { say "the array job $job did not finish within 150 s"; squeue -a || true; exit 1; }
+    sleep 0.2
+done
 for log in "$tmp"/jobs/*.log; do
     [[ -s $log ]] && { echo "--- $(basename "$log")"; cat "$log"; }
 done
-if ((status != 0)); then
-    say "the array job failed (sbatch --wait: $status)"
-    squeue -a || true
+# Every task completed with exit code 0 (Slurm keeps finished jobs' records for MinJobAge).
+states=$(scontrol -o show job "$job" | grep -o 'JobState=[A-Z_]* .*ExitCode=[0-9:]*' | sed 's/ .*ExitCode=/ /' | sort | uniq -c)
+say "array job $job: $(echo "$states" | tr -s ' \n' ' ')"
+tasks_ok=$(scontrol -o show job "$job" | grep -c 'JobState=COMPLETED .*ExitCode=0:0' || true)
+if ((tasks_ok != n)); then
+    say "$tasks_ok of $n array tasks completed with exit code 0"
+    scontrol -o show job "$job" || true
     exit 1
 fi
 stop_daemons
-
-"$tcpflow" -r "$tmp/capture.pcap" -o "$tmp/out/one"
+say "daemons stopped; one run"
+"$tcpflow" -q -r "$tmp/capture.pcap" -o "$tmp/out/one"
 reports=("$tmp"/out/shards/report-*-of-"$n".xml)
 ((${#reports[@]} == n)) || { say "expected $n reports, found ${#reports[@]}"; exit 1; }
 python3 "$root/tools/shard_compare.py" "$tmp/out/one" "$tmp/out/shards"
