@@ -294,9 +294,13 @@ TEST_F(ShardE2e, RecipesAreInTheDocs) {
 TEST_F(ShardE2e, GeneratedCaptureShardsAddUpToOneRun) {
     const Generated& g = generated();
     ASSERT_EQ(g.files.size(), 40000u);   // 20,000 connections, both directions
-    // Reused 4-tuples: the second connection of a name is its c1 (also untagged, then VLAN 0).
-    EXPECT_TRUE(g.files.count("010.001.000.001.01031-192.168.001.001.00080c1"));
-    EXPECT_TRUE(g.files.count("192.168.000.001.00443-010.001.000.000.01024--100c1"));
+    // Reused 4-tuples: later connections of a name are its c1, c2, ... (also alternating
+    // between untagged and VLAN 0, which share a name, and between untagged and VLAN 200).
+    EXPECT_TRUE(g.files.count("010.001.000.004.01052-192.168.001.001.00443c7"));
+    EXPECT_TRUE(g.files.count("010.001.000.009.01087-192.168.000.001.00080--200c3"));
+    EXPECT_TRUE(g.files.count("010.001.000.009.01087-192.168.000.001.00080c3"));
+    EXPECT_TRUE(g.files.count("192.168.002.001.00443-010.001.000.014.01122--102c1"));
+    EXPECT_NE(g.report.find("<counter name='connections_reused'>7100</counter>"), std::string::npos);
     EXPECT_NE(g.report.find("<counter name='fragments_reassembled'>"), std::string::npos);
     ScratchDir dir;
     for (unsigned n : {1u, 2u, 3u, 7u}) {

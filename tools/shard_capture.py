@@ -6,10 +6,11 @@ does not), and unused packets (UDP, ARP) for -w.
 
 usage: shard_capture.py [--conns N] [--resp BYTES] OUT.pcap    (Python 3 standard library only)
 
-Connection k uses 4-tuple k mod T (T = 4/5 of N, at least 1): connections T .. N-1 reuse the
-4-tuples of 0 .. N-T-1, 8 seconds of capture time later (their first use is closed by then, so
-the second gets the name's c1). Starts are 400 us apart and each connection lasts about 20 ms,
-so about 50 are open at a time. Ethernet, microsecond pcap; payload bytes depend on (k, side).
+Every 5th connection (from the 1500th on) reuses the 4-tuple of the connection 1500 before it,
+which closed 0.6 s of capture time earlier (the second use of a name gets its c1, the third
+c2, ...): close enough that one run still remembers the closed flows (tcpflow remembers the last
+8192) as every shard does, so the counters agree too. Starts are 400 us apart and each
+connection lasts about 20 ms, so about 50 are open at a time. Ethernet, microsecond pcap; payload bytes depend on (k, side).
 Used by tests/shard_e2e_test.cpp, tools/slurm_shard.sh and tools/shard_check.sh.
 """
 import argparse
@@ -46,10 +47,12 @@ def data(k, side, n):
     return (text * (n // len(text) + 1))[:n]
 
 
+REUSE_GAP = 1500
+
+
 class Conn:
-    def __init__(self, k, tuples, resp_mean):
-        t = k % tuples
-        use = k // tuples                      # 0: first use of the 4-tuple, 1: reuse
+    def __init__(self, k, t, use, resp_mean):
+        """Connection k on 4-tuple t, its use-th use (0: the first)."""
         self.k = k
         self.v6 = t % 13 == 5
         if self.v6:
@@ -61,12 +64,13 @@ class Conn:
         self.cport = 1024 + (t * 7) % 60000
         self.sport = 80 if t % 2 else 443
         self.vlan = None
-        if t % 10 == 0:
-            self.vlan = 100 + t % 4            # tagged, both uses
-        elif t % 10 == 1 and use % 2 == 1:
+        m = t % 20                             # reused 4-tuples are those with t % 5 == 4
+        if m in (0, 10, 14):
+            self.vlan = 100 + t % 4            # tagged, every use
+        elif m == 4 and use % 2 == 1:
             self.vlan = 0                      # untagged, then VLAN 0: the same file name
-        elif t % 10 == 2 and use % 2 == 1:
-            self.vlan = 200                    # another VLAN: another name
+        elif m == 9 and use % 2 == 1:
+            self.vlan = 200                    # untagged, then another VLAN: another name
         self.fragment = not self.v6 and k % 7 == 3
         self.fragment_reversed = k % 14 == 3
         self.isn_c = (k * 7919 + 1000) & 0xFFFFFFFF
@@ -113,12 +117,17 @@ def noise(i, at_us):
 
 
 def build(conns, resp_mean):
-    tuples = max(1, conns * 4 // 5)
     records = []
+    tuple_of, use_of = [], []
     for k in range(conns):
-        use, t = divmod(k, tuples)
-        start = use * 8_000_000 + t * 400
-        records += Conn(k, tuples, resp_mean).packets(start)
+        if k % 5 == 4 and k >= REUSE_GAP:
+            tuple_of.append(tuple_of[k - REUSE_GAP])
+            use_of.append(use_of[k - REUSE_GAP] + 1)
+        else:
+            tuple_of.append(k)
+            use_of.append(0)
+        start = k * 400
+        records += Conn(k, tuple_of[k], use_of[k], resp_mean).packets(start)
         if k % 100 == 0:
             records += noise(k, start + 150)
     records.sort(key=lambda r: r[0])            # stable: a connection's frames keep their order
