@@ -393,9 +393,11 @@ TEST(Cli, EveryLongOptionIsKnown) {
                  name == "relinquish-privileges")
             value = "=x";
         else if (name == "chroot") continue;  // needs -U, covered above
+        else if (name == "shard") value = "=1/4";
         const std::string arg = "--" + name + value;
         std::vector<std::string> args{"tcpflow", arg};
         if (name == "files") args.emplace_back("a.pcap");
+        if (name == "shard") args.insert(args.end(), {"-r", "a.pcap"});   // not with live capture
         const auto r = parse_command_line(args);
         EXPECT_EQ(r.action, CliResult::Action::run) << arg << ": " << r.err;
     }
@@ -463,6 +465,7 @@ std::string sample_value(const OptionSpec& spec) {
     if (arg == "LETTERS") return "t";
     if (arg == "first|last") return "last";
     if (arg == "none|length") return "length";
+    if (arg == "I/N") return "1/4";
     if (arg == "X") return "H";
     if (arg == "NAME") return name == "semaphore" ? "sem" : "md5";
     if (arg == "[=only]") return "only";
@@ -525,6 +528,10 @@ TEST(CliTable, EveryRowParsesShortAndLong) {
                 args.push_back(sample_value(spec));
             }
             if (std::string_view(spec.shortname != nullptr ? spec.shortname : "") == "-l") args.emplace_back("a.pcap");
+            if (std::string_view(spec.longname != nullptr ? spec.longname : "") == "shard") {
+                args.emplace_back("-r");   // --shard splits capture files; live capture is refused
+                args.emplace_back("a.pcap");
+            }
             const auto r = parse_command_line(args);
             const std::string_view letter = spec.shortname != nullptr ? spec.shortname : "";
             const bool exits = letter == "-h" || letter == "-V" || letter == "-H";   // help, version, scanners
@@ -759,4 +766,45 @@ TEST(Cli, HttpAndIndexNeedFlowFilesNotPcapPerFlow) {
     expect_usage_error({"-r", "a.pcap", "-K", "-e", "http"}, "-K");
     expect_usage_error({"-r", "a.pcap", "-K", "-I"}, "-K");
     EXPECT_TRUE(ok({"-r", "a.pcap", "-K"}).pcap_per_flow);
+}
+
+TEST(Cli, Shard) {
+    const auto none = ok({"-r", "a.pcap"});
+    EXPECT_EQ(none.shard_count, 0u);
+    EXPECT_EQ(none.shard_index, 0u);
+    const auto o = ok({"--shard", "2/7", "-r", "a.pcap"});
+    EXPECT_EQ(o.shard_index, 2u);
+    EXPECT_EQ(o.shard_count, 7u);
+    const auto eq = ok({"--shard=0/1", "-r", "a.pcap"});
+    EXPECT_EQ(eq.shard_index, 0u);
+    EXPECT_EQ(eq.shard_count, 1u);
+    const auto big = ok({"-r", "a.pcap", "--shard", "999999/1000000"});
+    EXPECT_EQ(big.shard_index, 999999u);
+    EXPECT_EQ(ok({"--shard", "1/4", "-l", "a.pcap", "b.pcap"}).shard_count, 4u);
+    EXPECT_EQ(ok({"--shard", "1/4", "-R", "a.pcap"}).shard_count, 4u);
+}
+
+TEST(CliMessages, ABadShardIsAUsageErrorSayingWhatIsExpected) {
+    const std::string not_i_n = "' is not I/N (this process's shard I of N, numbered from 0: 0/4 to 3/4)";
+    for (const char* bad : {"x", "1", "1/", "/4", "-1/4", "1/-4", "1/4/5", "a/b", "1.0/4", " 1/4", "1/4 ",
+                            "99999999999999999999/4", "1/99999999999999999999", "0x1/4"})
+        EXPECT_EQ(reason_of({"--shard", bad, "-r", "a.pcap"}), std::string("--shard: '") + bad + not_i_n) << bad;
+    EXPECT_EQ(reason_of({"--shard", "4/4", "-r", "a.pcap"}),
+              "--shard: '4/4': I must be below N (the shards of 4 are 0/4 to 3/4)");
+    EXPECT_EQ(reason_of({"--shard", "7/3", "-r", "a.pcap"}),
+              "--shard: '7/3': I must be below N (the shards of 3 are 0/3 to 2/3)");
+    EXPECT_EQ(reason_of({"--shard", "0/0", "-r", "a.pcap"}), "--shard: '0/0': N must be 1 to 1000000");
+    EXPECT_EQ(reason_of({"--shard", "0/1000001", "-r", "a.pcap"}), "--shard: '0/1000001': N must be 1 to 1000000");
+    EXPECT_EQ(reason_of({"--shard"}), "--shard: needs a value");
+    expect_usage_error({"--shard="}, "--shard: empty value (expected I/N)");
+}
+
+TEST(CliMessages, ShardWithLiveCaptureIsRefused) {
+    for (const auto& line : std::vector<std::vector<std::string>>{{"--shard", "0/2"}, {"--shard", "1/2", "-i", "lo"}}) {
+        const std::string why = reason_of(line);
+        EXPECT_EQ(why.rfind("--shard splits the connections of capture files (-r, -R or -l); a live capture cannot be "
+                            "sharded", 0),
+                  0u)
+            << why;
+    }
 }

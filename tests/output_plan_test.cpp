@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <variant>
+
 using namespace tcpflow;
 
 namespace {
@@ -156,3 +158,61 @@ TEST(OutputPlan, SudoHandsFilesToTheInvokingUserUnlessDroppingRoot) {
 }
 
 }  // namespace
+
+TEST(OutputPlan, ShardPathTagsTheLastComponentBeforeItsExtension) {
+    EXPECT_EQ(shard_path("report.xml", 1, 4), "report-1-of-4.xml");
+    EXPECT_EQ(shard_path("out/report.xml", 0, 7), "out/report-0-of-7.xml");
+    EXPECT_EQ(shard_path("/a.b/c/unused.pcap", 6, 7), "/a.b/c/unused-6-of-7.pcap");
+    EXPECT_EQ(shard_path("/a.b/unused", 2, 3), "/a.b/unused-2-of-3");
+    EXPECT_EQ(shard_path("flows.jsonl", 2, 3), "flows-2-of-3.jsonl");
+    EXPECT_EQ(shard_path(".hidden", 0, 2), ".hidden-0-of-2");
+    EXPECT_EQ(shard_path("d/.hidden", 0, 2), "d/.hidden-0-of-2");
+    EXPECT_EQ(shard_path("a.tar.gz", 0, 2), "a.tar-0-of-2.gz");
+    EXPECT_EQ(shard_path("-", 1, 2), "-");
+    EXPECT_EQ(shard_path("/dev/stdout", 1, 2), "/dev/stdout");
+    EXPECT_EQ(shard_path("/dev/fd/3", 1, 2), "/dev/fd/3");
+    EXPECT_EQ(shard_path("/dev/shm/out/report.xml", 1, 2), "/dev/shm/out/report-1-of-2.xml");
+    EXPECT_EQ(shard_path("/dev/shm/report.xml", 1, 2), "/dev/shm/report-1-of-2.xml");
+}
+
+TEST(OutputPlan, EachShardWritesItsOwnReportAndUnusedPackets) {
+    Options o;
+    o.outdir = "out";
+    o.unused_pcap = "u.pcap";
+    EXPECT_EQ(plan_of(o).report_path, "out/report.xml");
+    EXPECT_EQ(plan_of(o).unused_path, "u.pcap");
+    o.shard_index = 2;
+    o.shard_count = 3;
+    EXPECT_EQ(plan_of(o).report_path, "out/report-2-of-3.xml");
+    EXPECT_EQ(plan_of(o).unused_path, "u-2-of-3.pcap");
+    EXPECT_TRUE(plan_of(o).warnings.empty());
+    o.report_path = "r/x.xml";
+    EXPECT_EQ(plan_of(o).report_path, "r/x-2-of-3.xml");
+    EXPECT_EQ(plan_of(o).report_folder, "r");
+    o.report = false;
+    o.report_path.clear();
+    EXPECT_EQ(plan_of(o).report_path, "");
+    o.unused_pcap = "-";
+    EXPECT_EQ(plan_of(o).unused_path, "-");
+}
+
+TEST(OutputPlan, ShardWarnsWhenNamesCannotAddUpToOneRun) {
+    Options o;
+    o.shard_count = 2;
+    EXPECT_TRUE(plan_of(o).warnings.empty());
+    for (const char* t : {"%K/%A.%a-%B.%b", "%A.%a-%B.%b-%S", "%N"}) {
+        o.name_template = std::get<NameTemplate>(NameTemplate::parse(t));
+        const auto w = plan_of(o).warnings;
+        ASSERT_EQ(w.size(), 1u) << t;
+        EXPECT_NE(w[0].find("count this shard's flows"), std::string::npos) << w[0];
+    }
+    o.name_template = std::get<NameTemplate>(NameTemplate::parse("%T"));
+    const auto w = plan_of(o).warnings;
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_NE(w[0].find("do not hold both addresses and ports"), std::string::npos) << w[0];
+    o.name_template = std::get<NameTemplate>(NameTemplate::parse("%%N%A.%a-%B.%b"));
+    EXPECT_TRUE(plan_of(o).warnings.empty());
+    o.shard_count = 0;
+    o.name_template = std::get<NameTemplate>(NameTemplate::parse("%N"));
+    EXPECT_TRUE(plan_of(o).warnings.empty());
+}

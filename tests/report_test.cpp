@@ -242,3 +242,32 @@ TEST(Report, OpenFailureReportsError) {
     EXPECT_EQ(w, nullptr);
     EXPECT_FALSE(error.empty());
 }
+
+// --shard: the report says which shard it is, and lists every counter (zeros too), so that the
+// shards' reports merge with the counters in one order (tools/merge_reports.py).
+TEST(Report, AShardsReportNamesItsShardAndListsEveryCounter) {
+    std::ostringstream plain, shard;
+    {
+        ReportWriter w(plain, ReportRunInfo{});
+        ReportTotals t;
+        t.stats.add(Counter::packets, 5);
+        w.finish(t);
+    }
+    {
+        ReportRunInfo run;
+        run.shard_index = 2;
+        run.shard_count = 7;
+        ReportWriter w(shard, run);
+        ReportTotals t;
+        t.stats.add(Counter::packets, 5);
+        w.finish(t);
+    }
+    EXPECT_EQ(plain.str().find("<shard"), std::string::npos);
+    EXPECT_EQ(plain.str().find("<counter name='tcp_segments'>"), std::string::npos);
+    EXPECT_NE(shard.str().find("  <configuration>\n    <tdelta>0</tdelta>\n    <shard index='2' count='7'/>\n"),
+              std::string::npos)
+        << shard.str();
+    EXPECT_NE(shard.str().find("<counter name='packets'>5</counter>\n      <counter name='tcp_segments'>0</counter>"),
+              std::string::npos);
+    EXPECT_NE(shard.str().find("<counter name='write_errors'>0</counter>"), std::string::npos);
+}

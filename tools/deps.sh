@@ -3,10 +3,13 @@
 set -euo pipefail
 # tcpdump: live_test's tcpdump | tcpflow -r - pipeline; tcpreplay and tcpflow (1.6.1, the
 # reference; tests never run it, they run the built binary): tools/bench.py, tools/bench_live.py.
+# parallel and python3-yaml: the --shard recipes of docs/scale-out.md (tests/shard_e2e_test.cpp);
+# tools/slurm_shard.sh installs slurm-wlm and munge itself.
 pkgs=(cmake g++ make pkg-config libpcap-dev libcli11-dev googletest libgtest-dev libgmock-dev
       zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev python3 iproute2 libbenchmark-dev
       time clang libclang-rt-14-dev tcpdump tcpreplay tcpflow tshark libssl-dev python3-jsonschema
-      libcairo2-dev poppler-utils)   # netviz: cairo draws; its e2e test reads pages back
+      libcairo2-dev poppler-utils
+      parallel python3-yaml)   # netviz: cairo draws; its e2e test reads pages back
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -170,12 +170,15 @@ void CaptureLoop::handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt
     const auto cap_len = static_cast<std::uint32_t>(raw.data.size());
     if (path_.traffic) path_.traffic->add(raw.ts, std::max(raw.wire_len, cap_len), st, pkt);
     if (st == DecodeStatus::transport) {
-        if (path_.per_flow) path_.per_flow->write(pkt, dump_format_, raw.ts, raw.wire_len, raw.data);
-        if (path_.pool)
-            path_.pool->submit(pkt, raw.ts, raw.wire_len, cap_len, start_new_flows_);
-        else
-            path_.table.on_packet(pkt, raw.ts, raw.wire_len, cap_len);
-    } else if (path_.unused && st != DecodeStatus::fragment_held) {
+        // --shard: another shard's connection leaves no state here (time still moves on below).
+        if (path_.shard.keeps(pkt)) {
+            if (path_.per_flow) path_.per_flow->write(pkt, dump_format_, raw.ts, raw.wire_len, raw.data);
+            if (path_.pool)
+                path_.pool->submit(pkt, raw.ts, raw.wire_len, cap_len, start_new_flows_);
+            else
+                path_.table.on_packet(pkt, raw.ts, raw.wire_len, cap_len);
+        }
+    } else if (path_.unused && st != DecodeStatus::fragment_held && path_.shard.owns_the_rest()) {
         path_.unused->write(dump_format_, raw.ts, raw.wire_len, raw.data);
     }
     path_.table.expire(raw.ts);

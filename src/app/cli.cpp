@@ -388,6 +388,33 @@ void finish_names(CliValues& v, bool have_template) {
     v.o.name_template = std::move(std::get<NameTemplate>(parsed));
 }
 
+/// --shard I/N: two numbers, 0 <= I < N <= kMaxShards; only with capture files.
+void finish_shard(CliValues& v, bool given) {
+    constexpr std::uint64_t kMaxShards = 1'000'000;
+    if (!given) return;
+    const std::string& s = v.shard;
+    const auto slash = s.find('/');
+    const auto digits = [](std::string_view d) {
+        return !d.empty() && d.size() <= 7 && d.find_first_not_of("0123456789") == std::string_view::npos;
+    };
+    const std::string_view sv = s;
+    if (slash == std::string::npos || !digits(sv.substr(0, slash)) || !digits(sv.substr(slash + 1)))
+        throw UsageError("--shard: '" + s + "' is not I/N (this process's shard I of N, numbered from 0: 0/4 to 3/4)");
+    const auto index = std::stoull(s.substr(0, slash));
+    const auto count = std::stoull(s.substr(slash + 1));
+    if (count == 0 || count > kMaxShards)
+        throw UsageError("--shard: '" + s + "': N must be 1 to " + std::to_string(kMaxShards));
+    if (index >= count)
+        throw UsageError("--shard: '" + s + "': I must be below N (the shards of " + std::to_string(count) +
+                         " are 0/" + std::to_string(count) + " to " + std::to_string(count - 1) + "/" +
+                         std::to_string(count) + ")");
+    if (v.o.live)
+        throw UsageError("--shard splits the connections of capture files (-r, -R or -l); a live capture cannot be "
+                         "sharded: capture to a file first, or give each process its own interface or BPF filter");
+    v.o.shard_index = static_cast<unsigned>(index);
+    v.o.shard_count = static_cast<unsigned>(count);
+}
+
 /// --hole-timeout: non-negative seconds (fractions allowed), at most a day.
 double hole_timeout_seconds(const std::string& value) {
     char* end = nullptr;
@@ -438,6 +465,7 @@ void finish(const CLI::App& app, CliValues& v, const std::vector<std::string>& w
         warnings.emplace_back("-A" + v.deprecated_a.front() + " has been deprecated. Just use -a");
     finish_input(v, words);
     finish_numbers(v);
+    finish_shard(v, app.count("--shard") > 0);
     // -S settings, then --idle-timeout (its alias) wins.
     for (const auto& kv : v.settings) cli_detail::apply_setting(v.o, kv, warnings);
     if (app.count("--idle-timeout") > 0)

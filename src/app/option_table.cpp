@@ -89,6 +89,8 @@ const OptionSpec kOptions[] = {
     {nullptr, "conversation", "[=only]", "also one file per connection, both directions in order (=only: just those)",
      raw<&V::conversation>},
     {"-j", "jobs", "N", "worker threads (default 1)", raw<&V::jobs>},
+    {nullptr, "shard", "I/N", "handle only the connections of shard I of N (0 <= I < N; see docs/scale-out.md)",
+     raw<&V::shard>},
     {"-U", "user", "USER", "drop privileges to USER after opening the capture", raw<&V::user>},
     {nullptr, "relinquish-privileges", "USER", "same as -U (1.6.1's long name)", raw<&V::user_alias>},
     {"-z", "chroot", "DIR", "chroot to DIR after opening the capture (needs -U)", raw<&V::chroot_dir>},

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 
 #include "tcpflow/output/file_sink.h"
 
@@ -72,7 +73,48 @@ void plan_workers(const Options& opt, const PlanEnvironment& env, OutputPlan& pl
     plan.worker_memory = opt.max_memory / (n + 1);
 }
 
+/// True when the template has one of the numbers that count the flows of one process or
+/// worker (%N %K %M %G %S).
+bool counts_flows(const std::string& tmpl) {
+    for (std::size_t i = 0; i + 1 < tmpl.size(); ++i) {
+        if (tmpl[i] != '%') continue;
+        if (std::string_view{"NKMGS"}.find(tmpl[i + 1]) != std::string_view::npos) return true;
+        ++i;   // "%%" and every other escape
+    }
+    return false;
+}
+
+/// --shard: each shard's own report, -w file and flow index; what keeps shards from adding up to one run.
+void plan_shard(const Options& opt, OutputPlan& plan) {
+    if (opt.shard_count == 0) return;
+    if (!plan.report_path.empty()) plan.report_path = shard_path(plan.report_path, opt.shard_index, opt.shard_count);
+    if (!plan.unused_path.empty()) plan.unused_path = shard_path(plan.unused_path, opt.shard_index, opt.shard_count);
+    if (!plan.flow_index_path.empty() && plan.flow_index_path != "-")
+        plan.flow_index_path = shard_path(plan.flow_index_path, opt.shard_index, opt.shard_count);
+    if (counts_flows(plan.name_template.text()))
+        plan.warnings.emplace_back("--shard: %N %K %M %G and %S in the file names count this shard's flows: "
+                                   "the names differ from one run's");
+    else if (!plan.name_template.names_endpoints())
+        plan.warnings.emplace_back("--shard: the file names do not hold both addresses and ports: shards writing into "
+                                   "one folder may number the same name differently from one run");
+}
+
 }  // namespace
+
+std::string shard_path(const std::string& path, unsigned index, unsigned count) {
+    // Devices are written as they are: "-", /dev/stdout and the like, /dev/fd/N (not files in
+    // folders under /dev, such as /dev/shm/out/report.xml).
+    const bool device = path.rfind("/dev/", 0) == 0 &&
+                        (path.find('/', 5) == std::string::npos || path.rfind("/dev/fd/", 0) == 0);
+    if (path == "-" || device) return path;
+    const std::string tag = "-" + std::to_string(index) + "-of-" + std::to_string(count);
+    const auto slash = path.rfind('/');
+    const std::size_t base = slash == std::string::npos ? 0 : slash + 1;
+    const auto dot = path.rfind('.');
+    // An extension: a dot inside the last component, not its first character.
+    if (dot != std::string::npos && dot > base) return path.substr(0, dot) + tag + path.substr(dot);
+    return path + tag;
+}
 
 Result<OutputPlan> plan_output(const Options& opt, const PlanEnvironment& env) {
     OutputPlan plan;
@@ -95,6 +137,8 @@ Result<OutputPlan> plan_output(const Options& opt, const PlanEnvironment& env) {
     if (opt.jobs > 1 && !use_pool)
         plan.warnings.emplace_back("-j is used only when writing flow files from capture files; running one thread");
     plan.sink = choose_sink(opt, use_pool);
+    plan.unused_path = opt.unused_pcap;
+    plan_shard(opt, plan);
     plan.decoder_memory = opt.max_memory;
     if (use_pool) {
         plan.workers = opt.jobs;

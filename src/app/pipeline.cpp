@@ -133,6 +133,7 @@ struct Run {
     const Options& opt;
     Diagnostics diag;
     Stats stats;
+    Stats decode_stats;   // the reading thread's decoder: counted once over --shard's processes
     OutputPlan plan;
     MemoryBudget budget;
     Decoder decoder;
@@ -159,7 +160,7 @@ struct Run {
     bool failed = false;
 
     explicit Run(const Options& o)
-        : opt{o}, diag{diagnostics_settings(o)}, budget{o.max_memory}, decoder{decoder_limits(o), budget, stats} {}
+        : opt{o}, diag{diagnostics_settings(o)}, budget{o.max_memory}, decoder{decoder_limits(o), budget, decode_stats} {}
 
     ExitStatus execute();
     std::optional<ExitStatus> prepare();
@@ -232,6 +233,8 @@ void Run::open_report() {
     ReportRunInfo ri;
     ri.command_line = opt.command_line;
     ri.tdelta = opt.tdelta;
+    ri.shard_index = opt.shard_index;
+    ri.shard_count = opt.shard_count;
     std::string err;
     report = ReportWriter::open(plan.report_path, ri, err);
     if (!report) {
@@ -271,7 +274,7 @@ std::optional<ExitStatus> Run::make_sinks() {
     };
     ConnectionEndFn ended;
     if (index) ended = [this](const ConnectionEnd& e) { finisher->connection_end(e); };
-    if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap, file_owner(), diag);
+    if (!plan.unused_path.empty()) unused = std::make_unique<UnusedPacketWriter>(plan.unused_path, file_owner(), diag);
     if (opt.pcap_per_flow)
         per_flow = std::make_unique<PcapPerFlowWriter>(OutputDir{plan.folder}, plan.name_template,
                                                        opt.max_fds > 0 ? opt.max_fds : 256,
@@ -365,6 +368,7 @@ void Run::build_loop() {
             TrafficConfig{opt.netviz_histogram_size, static_cast<std::int64_t>(opt.tdelta * 1e9)});
     PacketPath path{decoder, budget, *table, *sink, pool.get(), unused.get(), per_flow.get(), traffic.get(), {}};
     if (console) path.done = [this] { return console->write_failed(); };
+    if (opt.shard_count) path.shard = ShardSelector{opt.shard_index, opt.shard_count};
     loop = std::make_unique<CaptureLoop>(std::move(path), diag);
 }
 
@@ -431,6 +435,9 @@ void Run::read_files(const std::vector<std::string>& paths, bool start_new) {
 
 /// Everything read: workers finish, every flow closes, every file and hook completes.
 void Run::finish_inputs() {
+    // --shard: every process reads and decodes every packet; the first shard counts them, so the
+    // shards' reports add up to one run's.
+    if (opt.shard_index == 0) stats.merge(decode_stats);
     if (pool) {
         pool->finish();
         for (unsigned i = 0; i < pool->size(); ++i) stats.merge(pool->shard(i).stats);

@@ -1,6 +1,7 @@
 #include "tcpflow/app/worker_pool.h"
 
 #include "tcpflow/base/threads.h"
+#include "tcpflow/flow/flow_hash.h"
 
 #include <pthread.h>
 
@@ -14,16 +15,8 @@
 
 namespace tcpflow {
 
-unsigned shard_of(const DecodedPacket& p, unsigned workers) noexcept {
-    // Symmetric: XOR of both endpoints, so A->B and B->A land together. VLANs and tunnels are
-    // left out on purpose: every connection whose file name could collide meets in one worker.
-    std::uint64_t h = 0;
-    for (std::size_t i = 0; i < 16; ++i) h = h * 131 + (p.src.bytes[i] ^ p.dst.bytes[i]);
-    h ^= static_cast<std::uint64_t>(p.sport ^ p.dport) * 0x9e3779b97f4a7c15ULL;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 32;
-    return workers ? static_cast<unsigned>(h % workers) : 0;
+unsigned worker_of(const DecodedPacket& p, unsigned workers) noexcept {
+    return worker_of_hash(symmetric_flow_hash(p), workers);
 }
 
 namespace {
@@ -139,7 +132,7 @@ WorkerPool::WorkerPool(unsigned n, std::size_t memory_per_worker, const ShardFac
 WorkerPool::~WorkerPool() { finish(); }
 
 void WorkerPool::submit(const DecodedPacket& pkt, Timestamp ts, std::uint32_t wire_len, std::uint32_t cap_len, bool start_new) {
-    auto& w = *impl_->workers[shard_of(pkt, static_cast<unsigned>(impl_->workers.size()))];
+    auto& w = *impl_->workers[worker_of(pkt, static_cast<unsigned>(impl_->workers.size()))];
     if (!w.filling) w.filling = impl_->fresh(w);
     Batch& b = *w.filling;
     Item it;

@@ -293,6 +293,12 @@ void ReportWriter::write_header() {
     std::snprintf(td, sizeof td, "%g", info_.tdelta);
     s += "  <configuration>\n";
     element_line(s, "    ", "tdelta", td);
+    if (info_.shard_count) {
+        s += "    <shard";
+        attr(s, "index", std::uint64_t{info_.shard_index});
+        attr(s, "count", std::uint64_t{info_.shard_count});
+        s += "/>\n";
+    }
     s += "  </configuration>\n";
     out_ << s;
     out_.flush();
@@ -398,7 +404,8 @@ void ReportWriter::finish(const ReportTotals& t) {
     s += "    <counters>\n";
     for (std::size_t i = 0; i < kCounterCount; ++i) {
         const auto c = static_cast<Counter>(i);
-        if (const std::uint64_t v = t.stats.get(c)) {
+        // --shard: every counter, zeros too, so that the shards' reports merge in this order.
+        if (const std::uint64_t v = t.stats.get(c); v || info_.shard_count) {
             s += "      <counter";
             attr(s, "name", counter_name(c));
             s.push_back('>');

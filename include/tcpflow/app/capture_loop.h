@@ -12,6 +12,7 @@
 #include "tcpflow/app/worker_pool.h"
 #include "tcpflow/capture/pcap_source.h"
 #include "tcpflow/decode/decoder.h"
+#include "tcpflow/flow/flow_hash.h"
 #include "tcpflow/flow/flow_table.h"
 #include "tcpflow/output/diagnostics.h"
 #include "tcpflow/output/packet_dump.h"
@@ -32,6 +33,9 @@ struct PacketPath {
     TrafficStats* traffic = nullptr;
     /// Asked between packets: true ends the run early (standard output's reader went away).
     std::function<bool()> done;
+    /// --shard: segments of other shards' connections are dropped right after decoding; -w's
+    /// packets (which belong to no connection) are the first shard's.
+    ShardSelector shard{};
 };
 
 class CaptureLoop {

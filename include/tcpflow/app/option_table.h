@@ -25,7 +25,7 @@ struct CliValues {
     std::vector<std::string> read, resume, format, enable, exclusive, disable, settings, debug, deprecated_a;
     std::string template_text, max_bytes, max_seek, max_fds, report, overlap, max_memory, idle_timeout, hole_timeout;
     std::string udp_framing;
-    std::string jobs, user, user_alias, chroot_dir;
+    std::string jobs, shard, user, user_alias, chroot_dir;
     std::string flow_index;   ///< --flow-index=FILE; kFlowIndexDefault for a bare --flow-index
     std::string conversation; ///< --conversation=only; kFlowIndexDefault for a bare --conversation
 };

@@ -96,6 +96,8 @@ struct Options {
     std::string chroot_dir;                   ///< -z
     std::string semaphore;                    ///< -L
     unsigned jobs = 1;                        ///< -j
+    unsigned shard_index = 0;                 ///< --shard I/N: this process's shard I
+    unsigned shard_count = 0;                 ///< ... of N; 0 = no --shard (every connection)
     std::string command_line;                 ///< the whole command line, for the report
 };
 

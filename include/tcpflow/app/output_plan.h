@@ -39,7 +39,8 @@ struct OutputPlan {
     std::optional<UserIds> drop_to;     ///< -U: drop root to this user after the capture opens
     std::optional<UserIds> owner;       ///< owner of the folders and the report (-U's user or sudo's)
     int file_uid = -1, file_gid = -1;   ///< chown new flow files (sudo without -U); -1 = leave
-    std::string report_path;            ///< empty: no report.xml
+    std::string report_path;            ///< empty: no report.xml (--shard: report-I-of-N.xml)
+    std::string unused_path;            ///< -w FILE (--shard: FILE-I-of-N); empty: no -w
     std::string report_folder;          ///< the report's folder, made if needed; empty = current
     std::string flow_index_path;        ///< --flow-index: the file ("-" = standard output); empty: none
     bool write_behind = false;          ///< writes, mtimes and closes on an I/O thread
@@ -64,6 +65,13 @@ struct PlanEnvironment {
 /// The environment of this process (geteuid, SUDO_UID/SUDO_GID, the current folder, the
 /// descriptor limit, the passwd database).
 [[nodiscard]] PlanEnvironment current_environment();
+
+/// --shard I/N: `path` with "-I-of-N" before the extension of its last component
+/// ("out/report.xml" -> "out/report-1-of-4.xml", "unused" -> "unused-1-of-4"), so every shard
+/// writes its own file, also into a shared folder. "-" (standard output) and devices
+/// (/dev/stdout, /dev/fd/3; not files in folders under /dev, such as /dev/shm) are returned as
+/// they are.
+[[nodiscard]] std::string shard_path(const std::string& path, unsigned index, unsigned count);
 
 /// The plan for `opt`. Errors (unknown -U user, -o not inside -z) are runtime failures: exit
 /// status 1.

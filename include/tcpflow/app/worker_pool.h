@@ -51,7 +51,7 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-/// The worker a segment belongs to: the same for both directions.
-[[nodiscard]] unsigned shard_of(const DecodedPacket& pkt, unsigned workers) noexcept;
+/// The worker a segment belongs to: the same for both directions (flow_hash.h).
+[[nodiscard]] unsigned worker_of(const DecodedPacket& pkt, unsigned workers) noexcept;
 
 }  // namespace tcpflow

@@ -9,7 +9,7 @@
 //     <creator version='1.0'><program>TCPFLOW</program><version>VERSION</version>
 //       <execution_environment> os_sysname os_release os_version host arch command_line uid
 //         username start_time </execution_environment></creator>
-//     <configuration><tdelta>…</tdelta></configuration>
+//     <configuration><tdelta>…</tdelta> [<shard index='I' count='N'/>]</configuration>   (--shard)
 //     <fileobject>                                  one per closed flow direction, in close order
 //       <filename>…</filename>                      only when a file was written
 //       <filesize>N</filesize>                      the bytes in the file (less after a write_error)
@@ -25,7 +25,7 @@
 //         <filesize>…</filesize></fileobject></byte_run>…</byte_runs>   -e http bodies
 //     </fileobject>
 //     <summary> total_flows total_packets max_open_flows open_fds_at_end flow_map_size
-//       <counters><counter name='…'>N</counter>…</counters>   (non-zero Stats counters)
+//       <counters><counter name='…'>N</counter>…</counters>   (non-zero Stats counters; all with --shard)
 //       <pcap_stats received dropped if_dropped/>              (when given) </summary>
 //     <rusage> utime stime maxrss minflt majflt inblock oublock clocktime </rusage>
 //   </dfxml>
@@ -55,6 +55,8 @@ struct ReportRunInfo {
     std::string command_line;          ///< the real one (see join_command_line)
     std::time_t start_time = 0;        ///< wall clock; 0 = now
     double tdelta = 0;                 ///< -S tdelta
+    unsigned shard_index = 0;          ///< --shard I/N
+    unsigned shard_count = 0;          ///< 0: no --shard (no <shard> element)
 };
 
 struct ReportHttpBody {
