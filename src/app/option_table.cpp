@@ -245,6 +245,11 @@ std::span<const SettingSpec> setting_table() {
     return kSettings;
 }
 
+std::span<const char* const> scanner_names() {
+    static const char* const kScanners[] = {"tcpdemux", "http", "md5", "netviz", "wifiviz", "all"};
+    return kScanners;
+}
+
 std::span<const CommonOption> common_options() {
     return kCommon;
 }

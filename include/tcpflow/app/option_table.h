@@ -63,6 +63,8 @@ struct CommonOption {
 /// Every -S setting, in -hh order.
 [[nodiscard]] std::span<const SettingSpec> setting_table();
 
+/// The names -e, -E and -x accept, in the order of cli.cpp's "known:" list.
+[[nodiscard]] std::span<const char* const> scanner_names();
 /// The rows --help shows, in --help order.
 [[nodiscard]] std::span<const CommonOption> common_options();
 /// The row with this long name (without "--"), or null.
