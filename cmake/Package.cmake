@@ -36,4 +36,7 @@ set(CPACK_DEBIAN_PACKAGE_PROVIDES "tcpflow (= ${PROJECT_VERSION})")
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 set(CPACK_STRIP_FILES ON)
+# cpack (and `make install`) install what is built and build nothing: the package test runs
+# cpack inside ctest, where a rebuild of everything would race the tests. Build first.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 include(CPack)

@@ -6,7 +6,10 @@
 
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -19,6 +22,7 @@
 #include "tcpflow/app/flow_hooks.h"
 #include "tcpflow/app/output_plan.h"
 #include "tcpflow/app/privileges.h"
+#include "tcpflow/app/progress.h"
 #include "tcpflow/app/worker_pool.h"
 #include "tcpflow/base/stats.h"
 #include "tcpflow/capture/pcap_source.h"
@@ -92,6 +96,15 @@ struct Run {
     CaptureStats capture_stats;
     enum class Drop { pending, done, failed } drop_state = Drop::pending;
     bool failed = false;
+    // What a terminal is told (progress.h): the status line, the summary.
+    TerminalPlan terminal = plan_terminal(opt, terminal_facts());
+    RunTally tally;
+    std::unique_ptr<ProgressLine> progress;
+    std::vector<const CountingSink*> counted;   // live: bytes handed to the sinks
+    const PcapSource* reading = nullptr;        // the source being read
+    std::uint64_t input_total = 0, input_done = 0;   // bytes of every input file; of those read
+    bool input_total_known = true;
+    const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     explicit Run(const Options& o)
         : opt{o}, diag{diagnostics_settings(o)}, budget{o.max_memory}, decoder{decoder_limits(o), budget, stats} {}
@@ -111,6 +124,17 @@ struct Run {
     void warn_many_files();
     void write_report();
     bool drop_root_once();
+    void start_progress();
+    [[nodiscard]] ProgressSample sample() const;
+    [[nodiscard]] double elapsed() const;
+    void print_summary();
+    /// Counts a closed flow, then the finisher's work.
+    FileClosedFn closed_fn() {
+        return [this](const FlowInfo& info, const FlowSummary& sum) {
+            tally.closed(sum);
+            (*finisher)(info, sum);
+        };
+    }
 };
 
 /// The plan; then the folder and the report. A status ends the run. (The filter was checked with
@@ -166,6 +190,7 @@ FileSinkConfig Run::file_config() {
     fc.on_file_opened = [this](const std::string& path, bool created) {
         const std::lock_guard lk{tcp_hooks_mu};
         files_created += created ? 1 : 0;
+        tally.files.fetch_add(created ? 1 : 0, std::memory_order_relaxed);
         tcp_hooks.opened(path);
     };
     fc.on_file_closed = [this](const std::string& path) {
@@ -176,7 +201,7 @@ FileSinkConfig Run::file_config() {
 }
 
 std::optional<ExitStatus> Run::make_sinks() {
-    FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum) { (*finisher)(info, sum); };
+    FileClosedFn closed = closed_fn();
     if (!opt.unused_pcap.empty()) unused = std::make_unique<UnusedPacketWriter>(opt.unused_pcap, file_owner(), diag);
     if (opt.pcap_per_flow)
         per_flow = std::make_unique<PcapPerFlowWriter>(OutputDir{plan.folder}, plan.name_template,
@@ -219,6 +244,11 @@ std::optional<ExitStatus> Run::make_sinks() {
     // files wait for the hole to fill, the memory limit or the end.
     const double hole_s = opt.hole_timeout >= 0 ? opt.hole_timeout : (opt.live ? 2.0 : 0.0);
     tc.hole_timeout_ns = static_cast<std::int64_t>(hole_s * 1e9);
+    if (terminal.progress && opt.live && plan.sink != SinkKind::workers) {
+        auto c = std::make_unique<CountingSink>(std::move(sink));
+        counted.push_back(c.get());
+        sink = std::move(c);
+    }
     table = std::make_unique<FlowTable>(tc, *sink, budget, stats);
     if (plan.sink == SinkKind::workers) make_pool(file_config());
     return std::nullopt;
@@ -229,18 +259,25 @@ void Run::make_pool(const FileSinkConfig& base) {
     pool_fc.create_behind = plan.worker_create_behind;
     pool_fc.max_fds = plan.worker_max_fds;
     const FlowTableConfig& tc = table_config;
-    FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum) { (*finisher)(info, sum); };
+    FileClosedFn closed = closed_fn();
+    const bool count = terminal.progress && opt.live;
     pool = std::make_unique<WorkerPool>(plan.workers, plan.worker_memory, [&](Shard& sh, unsigned) {
         auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed, diag);
         pool_files.push_back(fs.get());
         sh.sink = std::move(fs);
+        if (count) {
+            auto c = std::make_unique<CountingSink>(std::move(sh.sink));
+            counted.push_back(c.get());
+            sh.sink = std::move(c);
+        }
         sh.table = std::make_unique<FlowTable>(tc, *sh.sink, sh.budget, sh.stats);
     });
 }
 
 void Run::build_loop() {
-    PacketPath path{decoder, budget, *table, *sink, pool.get(), unused.get(), per_flow.get(), {}};
+    PacketPath path{decoder, budget, *table, *sink, pool.get(), unused.get(), per_flow.get(), {}, {}};
     if (console) path.done = [this] { return console->write_failed(); };
+    if (progress) path.progress = [this] { progress->poll(); };
     loop = std::make_unique<CaptureLoop>(std::move(path), diag);
 }
 
@@ -267,7 +304,9 @@ std::optional<ExitStatus> Run::read_live() {
         src->set_filter(opt.filter);
         if (!drop_root_once()) return ExitStatus::failure;
         diag.info("listening on " + src->name());
+        reading = src.get();
         if (!loop->pump(*src, true)) failed = true;
+        reading = nullptr;
         capture_stats = src->stats();
         if (capture_stats.valid)
             diag.info(std::to_string(capture_stats.received) + " packets received by filter, " +
@@ -294,7 +333,11 @@ void Run::read_files(const std::vector<std::string>& paths, bool start_new) {
                 failed = true;
                 break;
             }
+            reading = src.get();
             if (!loop->pump(*src, false)) failed = true;
+            reading = nullptr;
+            struct stat st{};
+            if (path != "-" && ::stat(path.c_str(), &st) == 0) input_done += static_cast<std::uint64_t>(st.st_size);
         } catch (const std::invalid_argument& e) {
             diag.error(path + ": bad filter expression: " + e.what());
             failed = true;
@@ -368,8 +411,68 @@ void Run::write_report() {
         diag.error(report->path() + " was removed during the run: the report written into it is lost");
 }
 
+/// The status line, when the terminal gets one; the size of every input file for its percentage.
+void Run::start_progress() {
+    if (!terminal.progress) return;
+    for (const auto* list : {&opt.read_files, &opt.resume_files})
+        for (const auto& path : *list) {
+            struct stat st{};
+            if (path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+                input_total += static_cast<std::uint64_t>(st.st_size);
+            else
+                input_total_known = false;
+        }
+    progress = std::make_unique<ProgressLine>(diag, [this] { return sample(); });
+}
+
+double Run::elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+/// On the reading thread: its own counters, the table (one thread) and the atomic tallies.
+ProgressSample Run::sample() const {
+    ProgressSample s;
+    s.live = opt.live;
+    s.elapsed_s = elapsed();
+    s.packets = stats.get(Counter::packets);
+    s.bytes_read = input_done + (reading != nullptr && !opt.live ? reading->bytes_read() : 0);
+    s.bytes_total = input_total_known ? input_total : 0;
+    if (!pool) {
+        const FlowTableCounts c = table->counts();
+        s.open = c.open_connections;
+        s.finished = c.connections_created - c.open_connections;
+    }
+    s.directions_finished = tally.directions_closed.load(std::memory_order_relaxed);
+    s.files = tally.files.load(std::memory_order_relaxed);
+    for (const CountingSink* c : counted) s.bytes_written += c->bytes();
+    if (opt.live && reading != nullptr) {
+        const CaptureStats cs = reading->stats();
+        s.dropped = cs.dropped + cs.if_dropped;
+    }
+    return s;
+}
+
+void Run::print_summary() {
+    SummaryFacts f;
+    f.live = opt.live;
+    FlowTableCounts counts = table->counts();
+    if (pool)
+        for (unsigned i = 0; i < pool->size(); ++i) counts.connections_created += pool->shard(i).table->counts().connections_created;
+    f.connections = counts.connections_created;
+    f.files = tally.files.load();
+    f.bytes_written = tally.bytes_stored.load();
+    f.bytes_read = input_done;
+    f.with_holes = tally.with_holes.load();
+    f.with_conflicts = tally.with_conflicts.load();
+    if (report) f.report_path = report->path();
+    f.stats = stats;
+    f.elapsed_s = elapsed();
+    for (const auto& line : summary_lines(f)) diag.info(line);
+}
+
 ExitStatus Run::execute() {
     if (auto st = prepare()) return *st;
+    start_progress();
     if (auto st = make_sinks()) return *st;
     build_loop();
     CaptureLoop::install_signal_handlers();
@@ -377,9 +480,12 @@ ExitStatus Run::execute() {
         if (auto st = read_live()) return *st;
     read_files(opt.read_files, true);
     read_files(opt.resume_files, false);
+    if (progress) progress->clear();
+    progress.reset();
     finish_inputs();
     warn_many_files();
     write_report();
+    if (terminal.summary) print_summary();
     if (opt.debug >= 10) {
         for (std::size_t i = 0; i < kCounterCount; ++i)
             if (stats.values[i])

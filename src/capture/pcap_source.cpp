@@ -4,6 +4,7 @@
 
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -77,6 +78,7 @@ std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path) {
     src->read_buffer_ = std::move(buffer);
     src->stream_ = std::move(input.stream);
     if (reader != f) src->underlying_ = f;
+    src->input_fd_ = fileno(f);
     return src;
 }
 
@@ -216,6 +218,12 @@ CaptureStats PcapSource::stats() const {
         s.valid = true;
     }
     return s;
+}
+
+std::uint64_t PcapSource::bytes_read() const noexcept {
+    if (input_fd_ < 0) return 0;
+    const off_t at = ::lseek(input_fd_, 0, SEEK_CUR);
+    return at > 0 ? static_cast<std::uint64_t>(at) : 0;
 }
 
 void PcapSource::break_loop() noexcept { pcap_breakloop(P(pcap_)); }

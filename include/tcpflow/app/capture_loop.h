@@ -27,6 +27,9 @@ struct PacketPath {
     PcapPerFlowWriter* per_flow = nullptr;
     /// Asked between packets: true ends the run early (standard output's reader went away).
     std::function<bool()> done;
+    /// Called every 256 packets and whenever a live capture flushes (the progress line reads
+    /// the clock there, never per packet). May be empty.
+    std::function<void()> progress;
 };
 
 class CaptureLoop {

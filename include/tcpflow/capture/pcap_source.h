@@ -54,6 +54,9 @@ public:
     [[nodiscard]] CaptureStats stats() const;
     /// The pcap file header's snapshot length.
     [[nodiscard]] int snaplen() const noexcept;
+    /// A capture file: how far into the file (as stored: compressed bytes of a compressed one)
+    /// reading has come, in large steps (the read buffer). 0 when it cannot be told (a pipe).
+    [[nodiscard]] std::uint64_t bytes_read() const noexcept;
     /// Asks a blocking next() to return (safe from a signal handler).
     void break_loop() noexcept;
 
@@ -68,6 +71,7 @@ private:
     std::unique_ptr<ByteSource> stream_;    // what libpcap reads when not the file itself; outlives pcap_close
     std::FILE* underlying_ = nullptr;       // the file under stream_, closed after pcap_close
     std::string read_error_;                // why next() returned error, when more than libpcap's words
+    int input_fd_ = -1;                     // a capture file's descriptor (bytes_read)
 };
 
 }  // namespace tcpflow
