@@ -147,10 +147,12 @@ std::string format_progress(const ProgressSample& s) {
         const auto pct = static_cast<unsigned>(static_cast<double>(read) * 100.0 / static_cast<double>(s.bytes_total));
         line = "[" + std::string(pct < 10 ? "  " : pct < 100 ? " " : "") + num(pct) + "%] " + human_bytes(read) +
                " of " + human_bytes(s.bytes_total);
-    } else {
+    } else if (s.bytes_read > 0) {
         line = human_bytes(s.bytes_read);
     }
-    line += ", " + rate_mb(s.bytes_read, s.elapsed_s) + ", " + num(s.packets) + " packets, ";
+    // Standard input or a pipe: no position to tell.
+    if (!line.empty()) line += ", " + rate_mb(s.bytes_read, s.elapsed_s) + ", ";
+    line += num(s.packets) + " packets, ";
     if (s.open && s.finished) line += num(*s.open) + " open, " + num(*s.finished) + " done, ";
     else line += num(s.directions_finished) + " flows done, ";
     line += num(s.files) + " files, " + clock_time(s.elapsed_s);
