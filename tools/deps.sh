@@ -3,9 +3,11 @@
 set -euo pipefail
 # tcpdump: live_test's tcpdump | tcpflow -r - pipeline; tcpreplay and tcpflow (1.6.1, the
 # reference; tests never run it, they run the built binary): tools/bench.py, tools/bench_live.py.
+# dpkg-dev (dpkg-shlibdeps), lintian: install_test builds and checks the .deb; zsh: completion_test.
 pkgs=(cmake g++ make pkg-config libpcap-dev libcli11-dev googletest libgtest-dev libgmock-dev
       zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev python3 iproute2 libbenchmark-dev
-      time clang libclang-rt-14-dev tcpdump tcpreplay tcpflow)
+      time clang libclang-rt-14-dev tcpdump tcpreplay tcpflow
+      dpkg-dev lintian zsh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
