@@ -158,6 +158,16 @@ TEST(Completion, ZshScriptParses) {
     const std::string zsh = fs::exists("/usr/bin/zsh") ? "/usr/bin/zsh" : "/bin/zsh";
     const auto r = run_program({zsh, "-n", kZshScript});
     EXPECT_EQ(r.exit_code, 0) << r.err;
+    // Run it with _arguments replaced by a printer: every spec is one word, as _arguments sees it.
+    const auto specs = run_program({zsh, "-f", "-c", "_arguments() { print -rl -- \"$@\" }; source " + kZshScript});
+    EXPECT_EQ(specs.exit_code, 0) << specs.err;
+    EXPECT_EQ(specs.err, "");
+    EXPECT_NE(specs.out.find("\n*-r+[read packets from a pcap/pcapng file ('-' = stdin); repeatable]:FILE:_files -g \"*.(pcap"),
+              std::string::npos)
+        << specs.out;
+    EXPECT_NE(specs.out.find("\n*--overlap=[overlapping data: keep the first copy (default) or the last (1.6.1)]:first|last:(first last)\n"),
+              std::string::npos)
+        << specs.out;
     const std::string text = read_text(kZshScript);
     EXPECT_EQ(text.rfind("#compdef tcpflow\n", 0), 0u);
     for (const auto& o : tcpflow::option_table()) {

@@ -186,11 +186,11 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
     return s;
 }
 
-/// Text for a zsh _arguments description: [ ] : and ' escaped.
+/// Text for a zsh _arguments description: [ ] \ escaped, ' closed and reopened.
 std::string zsh_description(std::string_view help) {
     std::string s;
     for (const char c : help) {
-        if (c == '[' || c == ']' || c == ':' || c == '\\') s += '\\';
+        if (c == '[' || c == ']' || c == '\\') s += '\\';
         if (c == '\'') s += "'\\''";
         else s += c;
     }
@@ -200,7 +200,7 @@ std::string zsh_description(std::string_view help) {
 std::string zsh_action(ValueKind kind, const OptionSpec& o) {
     const std::string what = o.arg != nullptr ? zsh_description(o.arg) : "";
     switch (kind) {
-        case ValueKind::capture: return ":" + what + ":_files -g '" + std::string(kCaptureZshGlob) + "'";
+        case ValueKind::capture: return ":" + what + ":_files -g \"" + std::string(kCaptureZshGlob) + "\"";
         case ValueKind::file: return ":" + what + ":_files";
         case ValueKind::folder: return ":" + what + ":_files -/";
         case ValueKind::interface: return ":" + what + ":_tcpflow_interfaces";

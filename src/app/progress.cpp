@@ -215,6 +215,8 @@ void ProgressLine::poll() {
 }
 
 void ProgressLine::draw(const std::string& text) {
+    if (shown_ > 0 && text == last_text_) return;   // nothing new (a quiet live capture)
+    last_text_ = text;
     std::string out = "\r" + text;
     if (shown_ > text.size()) out.append(shown_ - text.size(), ' ').append("\r").append(text);
     shown_ = text.size();

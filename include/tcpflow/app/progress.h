@@ -132,6 +132,7 @@ private:
     int fd_;
     std::chrono::steady_clock::time_point last_{};
     std::size_t shown_ = 0;   // columns on the terminal now
+    std::string last_text_;   // what is on it
     std::uint64_t redraws_ = 0;
 };
 
