@@ -211,6 +211,9 @@ TEST(Cli, OutputFileOptions) {
     EXPECT_TRUE(o.pcap_per_flow && o.quiet && o.no_purge && o.http_keep_compressed);
     EXPECT_EQ(o.unused_pcap, "u.pcap");
     EXPECT_EQ(o.outdir, "od");
+    EXPECT_FALSE(o.progress_forced || o.progress_off);
+    EXPECT_TRUE(ok({"--progress"}).progress_forced);
+    EXPECT_TRUE(ok({"--no-progress"}).progress_off);
 }
 
 TEST(Cli, Report) {
@@ -546,8 +549,36 @@ TEST(CliTable, EveryRowParsesShortAndLong) {
     }
 }
 
+TEST(CliTable, ShortHelpFitsOneScreenWithTheCommonOptions) {
+    const std::string help = parse({"--help"}).out;
+    std::size_t lines = 0, at = 0;
+    for (std::size_t nl = help.find('\n'); nl != std::string::npos; at = nl + 1, nl = help.find('\n', at)) {
+        ++lines;
+        EXPECT_LE(nl - at, 80u) << help.substr(at, nl - at);
+    }
+    EXPECT_LE(lines, 24u) << help;
+    // Every common row, in order, with its letter, long name, value name and brief line.
+    at = 0;
+    ASSERT_FALSE(common_options().empty());
+    for (const auto& c : common_options()) {
+        const OptionSpec* spec = option_by_long_name(c.longname);
+        ASSERT_NE(spec, nullptr) << c.longname << " is not a row of the option table";
+        std::string left = "  ";
+        if (spec->shortname != nullptr) left += std::string(spec->shortname) + ", ";
+        else left += "    ";
+        left += "--" + std::string(spec->longname);
+        if (spec->arg != nullptr) left += " " + std::string(spec->arg);
+        const auto found = help.find("\n" + left + " ", at);
+        ASSERT_NE(found, std::string::npos) << left;
+        EXPECT_NE(help.find(c.brief, found), std::string::npos) << left;
+        at = found + 1;
+    }
+    EXPECT_NE(help.find("-hh"), std::string::npos);
+    EXPECT_EQ(help.find("--max-memory"), std::string::npos) << "only the common options in --help";
+}
+
 TEST(CliTable, HelpListsEveryRowInTableOrder) {
-    const std::string help = parse({"-h"}).out;
+    const std::string help = parse({"-hh"}).out;
     std::size_t at = 0;
     for (const auto& spec : option_table()) {
         std::string left = "  ";

@@ -86,6 +86,7 @@ bool CaptureLoop::pump(PcapSource& src, bool live) {
             if (r == PcapSource::Next::timeout || now - last_flush >= std::chrono::milliseconds(50)) {
                 if (r == PcapSource::Next::timeout) tick();
                 flush_live();
+                if (path_.progress) path_.progress();
                 last_flush = now;
                 pending = false;
             }
@@ -186,6 +187,7 @@ void CaptureLoop::handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt
     if ((++packets_since_check_ & 0xff) == 0) {
         path_.decoder.expire(raw.ts);
         if (path_.done && path_.done()) g_stop.store(true);
+        if (path_.progress) path_.progress();
     }
     if (path_.budget.over()) keep_memory_bounded();
 }

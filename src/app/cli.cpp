@@ -32,15 +32,17 @@ std::string version_line() {
 }
 
 std::string help_text(int level) {
+    if (level < 2)
+        return "Usage: tcpflow [OPTIONS] [BPF expression]\n"
+               "Writes each direction of each TCP connection to its own file.\n\n" +
+               common_help_lines() +
+               "\nThe BPF expression is every word that is not an option, anywhere on the line.\n"
+               "Run 'tcpflow -hh' for every option and setting, or 'man tcpflow'.\n";
     std::string s =
         "Usage: tcpflow [OPTIONS] [BPF expression]\n"
         "Reassembles TCP connections: each direction of each connection goes to its own file.\n"
         "The BPF expression is every word that is not an option, anywhere on the line.\n\n";
     s += option_help_lines();
-    if (level < 2) {
-        s += "\nRun 'tcpflow -hh' for -S settings, name templates and -F modifiers; 'man tcpflow'.\n";
-        return s;
-    }
     s += "\n-S settings (-S NAME=VALUE):\n";
     s += setting_help_lines();
     s +=

@@ -96,11 +96,35 @@ const OptionSpec kOptions[] = {
     {"-z", "chroot", "DIR", "chroot to DIR after opening the capture (needs -U)", raw<&V::chroot_dir>},
     {"-d", "debug", "N", "debug level (default 1)", raw<&V::debug>},
     {"-v", "verbose", nullptr, "verbose: debug level 10", raw<&V::verbose>},
-    {"-q", "quiet", nullptr, "no warnings about large output folders", opt<&O::quiet>},
+    {"-q", "quiet", nullptr, "no warnings about large output folders, no progress line, no summary", opt<&O::quiet>},
+    {nullptr, "progress", nullptr, "show the progress line on a terminal even where it would be left out",
+     opt<&O::progress_forced>},
+    {nullptr, "no-progress", nullptr, "no progress line (the summary stays)", opt<&O::progress_off>},
     {"-P", "no-purge", nullptr, "accepted for compatibility (flows are always purged safely)", opt<&O::no_purge>},
     {"-A", nullptr, "X", "deprecated (1.6.1's -AH), ignored; use -a", raw<&V::deprecated_a>},
     {"-h", "help", nullptr, "show this help and exit (-hh: everything)", raw<&V::help>},
     {"-V", "version", nullptr, "print the version and exit", raw<&V::version>},
+};
+
+// The rows --help shows (the rest only with -hh), in this order, each with a shorter line so
+// that --help fits an 80x24 terminal.
+const CommonOption kCommon[] = {
+    {"read", "read a pcap/pcapng capture file (- = stdin)"},
+    {"interface", "capture live from interface IF"},
+    {"output-dir", "write the flow files into DIR (default .)"},
+    {"console", "print the flows on standard output instead"},
+    {"enable-scanner", "enable a scanner: http, md5, all"},
+    {"template", "file name template (see -hh)"},
+    {"format", "name modifiers t T k m g c, X, M (see -hh)"},
+    {"max-bytes", "store at most N bytes per flow direction"},
+    {"report", "the DFXML report (default DIR/report.xml)"},
+    {"unused-packets", "write the packets not used to a pcap FILE"},
+    {"jobs", "worker threads (default 1)"},
+    {"user", "drop root to USER once the capture is open"},
+    {"verbose", "counters and a summary at the end"},
+    {"quiet", "no warnings, no progress line, no summary"},
+    {"help", "this help; -hh: every option and setting"},
+    {"version", "print the version and exit"},
 };
 
 constexpr std::int64_t kMaxTimeout = std::int64_t{1} << 40;
@@ -263,23 +287,47 @@ std::span<const SettingSpec> setting_table() {
     return kSettings;
 }
 
+std::span<const char* const> scanner_names() {
+    static const char* const kScanners[] = {"tcpdemux", "http", "md5", "netviz", "wifiviz", "all"};
+    return kScanners;
+}
+
+std::span<const CommonOption> common_options() {
+    return kCommon;
+}
+
+const OptionSpec* option_by_long_name(std::string_view name) {
+    for (const auto& o : kOptions)
+        if (o.longname != nullptr && name == o.longname) return &o;
+    return nullptr;
+}
+
+static std::string option_left_column(const OptionSpec& o) {
+    std::string left = "  ";
+    if (o.shortname != nullptr) left += o.shortname;
+    if (o.shortname != nullptr && o.longname != nullptr) left += ", ";
+    if (o.shortname == nullptr) left += "    ";
+    if (o.longname != nullptr) {
+        left += "--";
+        left += o.longname;
+    }
+    if (o.arg != nullptr) {
+        left += ' ';
+        left += o.arg;
+    }
+    return left;
+}
+
+std::string common_help_lines() {
+    std::string s;
+    for (const auto& c : kCommon)
+        if (const OptionSpec* o = option_by_long_name(c.longname)) s += help_line(option_left_column(*o), 29, c.brief);
+    return s;
+}
+
 std::string option_help_lines() {
     std::string s;
-    for (const auto& o : kOptions) {
-        std::string left = "  ";
-        if (o.shortname != nullptr) left += o.shortname;
-        if (o.shortname != nullptr && o.longname != nullptr) left += ", ";
-        if (o.shortname == nullptr) left += "    ";
-        if (o.longname != nullptr) {
-            left += "--";
-            left += o.longname;
-        }
-        if (o.arg != nullptr) {
-            left += ' ';
-            left += o.arg;
-        }
-        s += help_line(left, 38, o.help);
-    }
+    for (const auto& o : kOptions) s += help_line(option_left_column(o), 38, o.help);
     return s;
 }
 

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -22,6 +24,9 @@
 #include "tcpflow/app/flow_hooks.h"
 #include "tcpflow/app/output_plan.h"
 #include "tcpflow/app/privileges.h"
+#include "tcpflow/app/netviz_output.h"
+#include "tcpflow/app/progress.h"
+#include "tcpflow/app/sink_adapters.h"
 #include "tcpflow/app/worker_pool.h"
 #include "tcpflow/base/stats.h"
 #include "tcpflow/capture/pcap_source.h"
@@ -33,7 +38,6 @@
 #include "tcpflow/output/diagnostics.h"
 #include "tcpflow/output/file_sink.h"
 #include "tcpflow/output/flow_index.h"
-#include "tcpflow/output/netviz_page.h"
 #include "tcpflow/output/output_dir.h"
 #include "tcpflow/output/packet_dump.h"
 #include "tcpflow/output/posix_io.h"
@@ -44,55 +48,6 @@
 namespace tcpflow {
 
 namespace {
-
-using ConnectionEndFn = std::function<void(const ConnectionEnd&)>;
-
-/// -FX, -K and the reading thread under -j: flows are followed (for the report), nothing stored.
-class DiscardSink final : public FlowSink {
-public:
-    explicit DiscardSink(FileClosedFn closed = {}, ConnectionEndFn ended = {})
-        : closed_{std::move(closed)}, ended_{std::move(ended)} {}
-    void on_open(FlowInfo&, Timestamp) override {}
-    void on_data(FlowInfo&, std::uint64_t, Bytes, Timestamp) override {}
-    void on_shift(FlowInfo&, std::uint64_t) override {}
-    void on_close(FlowInfo& info, const FlowSummary& summary) override {
-        if (closed_) closed_(info, summary, FileOutcome{});
-    }
-    void on_connection_end(const ConnectionEnd& end) override {
-        if (ended_) ended_(end);
-    }
-
-private:
-    FileClosedFn closed_;
-    ConnectionEndFn ended_;
-};
-
-/// Console modes with --flow-index: the console prints, closed flows and ended connections go to
-/// the finisher as well (for the index).
-class FinishingSink final : public FlowSink {
-public:
-    FinishingSink(std::unique_ptr<FlowSink> inner, FileClosedFn closed, ConnectionEndFn ended)
-        : inner_{std::move(inner)}, closed_{std::move(closed)}, ended_{std::move(ended)} {}
-    void on_open(FlowInfo& info, Timestamp ts) override { inner_->on_open(info, ts); }
-    void on_data(FlowInfo& info, std::uint64_t off, Bytes data, Timestamp ts) override {
-        inner_->on_data(info, off, data, ts);
-    }
-    void on_shift(FlowInfo& info, std::uint64_t n) override { inner_->on_shift(info, n); }
-    void on_close(FlowInfo& info, const FlowSummary& summary) override {
-        inner_->on_close(info, summary);
-        closed_(info, summary, FileOutcome{});
-    }
-    void on_connection_end(const ConnectionEnd& end) override { ended_(end); }
-    std::size_t read_back(FlowInfo& info, std::uint64_t offset, std::span<std::uint8_t> out) override {
-        return inner_->read_back(info, offset, out);
-    }
-    void flush() override { inner_->flush(); }
-
-private:
-    std::unique_ptr<FlowSink> inner_;
-    FileClosedFn closed_;
-    ConnectionEndFn ended_;
-};
 
 /// The flow index writes timestamps at the capture's precision: microseconds for classic pcap
 /// and pcapng files (whose default resolution it is), nanoseconds otherwise.
@@ -158,6 +113,15 @@ struct Run {
     CaptureStats capture_stats;
     enum class Drop { pending, done, failed } drop_state = Drop::pending;
     bool failed = false;
+    // What a terminal is told (progress.h): the status line, the summary.
+    TerminalPlan terminal = plan_terminal(opt, terminal_facts());
+    RunTally tally;
+    std::unique_ptr<ProgressLine> progress;
+    std::vector<const CountingSink*> counted;   // live: bytes handed to the sinks
+    const PcapSource* reading = nullptr;        // the source being read
+    std::uint64_t input_total = 0, input_done = 0;   // bytes of every input file; of those read
+    bool input_total_known = true;
+    const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     explicit Run(const Options& o)
         : opt{o}, diag{diagnostics_settings(o)}, budget{o.max_memory}, decoder{decoder_limits(o), budget, decode_stats} {}
@@ -180,6 +144,17 @@ struct Run {
     void write_report();
     void write_netviz();
     bool drop_root_once();
+    void start_progress();
+    [[nodiscard]] ProgressSample sample() const;
+    [[nodiscard]] double elapsed() const;
+    void print_summary();
+    /// Counts a closed flow, then the finisher's work.
+    FileClosedFn closed_fn() {
+        return [this](const FlowInfo& info, const FlowSummary& sum, const FileOutcome& out) {
+            tally.closed(sum);
+            (*finisher)(info, sum, out);
+        };
+    }
 };
 
 /// The plan; then the folder and the report. A status ends the run. (The filter was checked with
@@ -258,6 +233,7 @@ FileSinkConfig Run::file_config() {
     fc.on_file_opened = [this](const std::string& path, bool created) {
         const std::lock_guard lk{tcp_hooks_mu};
         files_created += created ? 1 : 0;
+        tally.files.fetch_add(created ? 1 : 0, std::memory_order_relaxed);
         tcp_hooks.opened(path);
     };
     fc.on_file_closed = [this](const std::string& path) {
@@ -269,9 +245,7 @@ FileSinkConfig Run::file_config() {
 }
 
 std::optional<ExitStatus> Run::make_sinks() {
-    FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum, const FileOutcome& out) {
-        (*finisher)(info, sum, out);
-    };
+    FileClosedFn closed = closed_fn();
     ConnectionEndFn ended;
     if (index) ended = [this](const ConnectionEnd& e) { finisher->connection_end(e); };
     if (!plan.unused_path.empty()) unused = std::make_unique<UnusedPacketWriter>(plan.unused_path, file_owner(), diag);
@@ -324,6 +298,11 @@ std::optional<ExitStatus> Run::make_sinks() {
     // files wait for the hole to fill, the memory limit or the end.
     const double hole_s = opt.hole_timeout >= 0 ? opt.hole_timeout : (opt.live ? 2.0 : 0.0);
     tc.hole_timeout_ns = static_cast<std::int64_t>(hole_s * 1e9);
+    if (terminal.progress && opt.live && plan.sink != SinkKind::workers) {
+        auto c = std::make_unique<CountingSink>(std::move(sink));
+        counted.push_back(c.get());
+        sink = std::move(c);
+    }
     table = std::make_unique<FlowTable>(tc, *sink, budget, stats);
     if (plan.sink == SinkKind::workers) make_pool(file_config());
     return std::nullopt;
@@ -344,9 +323,8 @@ void Run::make_pool(const FileSinkConfig& base) {
     pool_fc.create_behind = plan.worker_create_behind;
     pool_fc.max_fds = plan.worker_max_fds;
     const FlowTableConfig& tc = table_config;
-    FileClosedFn closed = [this](const FlowInfo& info, const FlowSummary& sum, const FileOutcome& out) {
-        (*finisher)(info, sum, out);
-    };
+    FileClosedFn closed = closed_fn();
+    const bool count = terminal.progress && opt.live;
     ConnectionEndFn ended;
     if (index) ended = [this](const ConnectionEnd& e) { finisher->connection_end(e); };
     pool = std::make_unique<WorkerPool>(plan.workers, plan.worker_memory, [&](Shard& sh, unsigned) {
@@ -358,6 +336,11 @@ void Run::make_pool(const FileSinkConfig& base) {
             sh.sink = std::move(fs);
         }
         if (opt.conversation) sh.sink = with_conversations(std::move(sh.sink));
+        if (count) {
+            auto c = std::make_unique<CountingSink>(std::move(sh.sink));
+            counted.push_back(c.get());
+            sh.sink = std::move(c);
+        }
         sh.table = std::make_unique<FlowTable>(tc, *sh.sink, sh.budget, sh.stats);
     });
 }
@@ -369,6 +352,7 @@ void Run::build_loop() {
     PacketPath path{decoder, budget, *table, *sink, pool.get(), unused.get(), per_flow.get(), traffic.get(), {}};
     if (console) path.done = [this] { return console->write_failed(); };
     if (opt.shard_count) path.shard = ShardSelector{opt.shard_index, opt.shard_count};
+    if (progress) path.progress = [this] { progress->poll(); };
     loop = std::make_unique<CaptureLoop>(std::move(path), diag);
 }
 
@@ -395,7 +379,9 @@ std::optional<ExitStatus> Run::read_live() {
         src->set_filter(opt.filter);
         if (!drop_root_once()) return ExitStatus::failure;
         diag.info("listening on " + src->name());
+        reading = src.get();
         if (!loop->pump(*src, true)) failed = true;
+        reading = nullptr;
         capture_stats = src->stats();
         if (capture_stats.valid)
             diag.info(std::to_string(capture_stats.received) + " packets received by filter, " +
@@ -422,7 +408,11 @@ void Run::read_files(const std::vector<std::string>& paths, bool start_new) {
                 failed = true;
                 break;
             }
+            reading = src.get();
             if (!loop->pump(*src, false)) failed = true;
+            reading = nullptr;
+            struct stat st{};
+            if (path != "-" && ::stat(path.c_str(), &st) == 0) input_done += static_cast<std::uint64_t>(st.st_size);
         } catch (const std::invalid_argument& e) {
             diag.error(path + ": bad filter expression: " + e.what());
             failed = true;
@@ -503,40 +493,71 @@ void Run::write_report() {
 
 /// -e netviz: the page beside report.xml (in the output folder when there is no report).
 void Run::write_netviz() {
-    if (!traffic) return;
-    // A report written to a device (-X /dev/stdout) has no folder to share: the output folder.
-    const std::string xml = report && report->path().rfind("/dev/", 0) != 0 ? report->path() : std::string{};
-    const auto slash = xml.rfind('/');
-    std::string path = xml.empty() ? plan.folder + "/" : slash == std::string::npos ? "" : xml.substr(0, slash + 1);
-    path += "report." + opt.netviz_format;
-    NetvizPageInfo info;
-    info.program = "tcpflow " + std::string(kVersion);
-    if (opt.live) info.inputs.push_back("interface " + (opt.interface.empty() ? std::string("(default)") : opt.interface));
-    for (const auto& f : opt.read_files) info.inputs.push_back(f);
-    for (const auto& f : opt.resume_files) info.inputs.push_back(f + " (-R)");
-    info.generated_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
-    const PageFormat format = opt.netviz_format == "svg" ? PageFormat::svg
-                              : opt.netviz_format == "png" ? PageFormat::png : PageFormat::pdf;
-    std::string err;
-    if (!write_netviz_page(*traffic, info, format, path, err)) {
-        diag.error("cannot write " + path + ": " + err);
-        return;
+    if (traffic) write_netviz_output(*traffic, opt, report ? report->path() : std::string{}, plan.folder, plan.owner, diag);
+}
+
+/// The status line, when the terminal gets one; the size of every input file for its percentage.
+void Run::start_progress() {
+    if (!terminal.progress) return;
+    for (const auto* list : {&opt.read_files, &opt.resume_files})
+        for (const auto& path : *list) {
+            struct stat st{};
+            if (path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+                input_total += static_cast<std::uint64_t>(st.st_size);
+            else
+                input_total_known = false;
+        }
+    progress = std::make_unique<ProgressLine>(diag, [this] { return sample(); });
+}
+
+double Run::elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+/// On the reading thread: its own counters, the table (one thread) and the atomic tallies.
+ProgressSample Run::sample() const {
+    ProgressSample s;
+    s.live = opt.live;
+    s.elapsed_s = elapsed();
+    s.packets = stats.get(Counter::packets);
+    s.bytes_read = input_done + (reading != nullptr && !opt.live ? reading->bytes_read() : 0);
+    s.bytes_total = input_total_known ? input_total : 0;
+    if (!pool) {
+        const FlowTableCounts c = table->counts();
+        s.open = c.open_connections;
+        s.finished = c.connections_created - c.open_connections;
     }
-    if (plan.owner && ::chown(path.c_str(), plan.owner->uid, plan.owner->gid) != 0) {
-        // as for report.xml: handing the page over is a convenience
+    s.directions_finished = tally.directions_closed.load(std::memory_order_relaxed);
+    s.files = tally.files.load(std::memory_order_relaxed);
+    for (const CountingSink* c : counted) s.bytes_written += c->bytes();
+    if (opt.live && reading != nullptr) {
+        const CaptureStats cs = reading->stats();
+        s.dropped = cs.dropped + cs.if_dropped;
     }
-    if (opt.netviz_histogram_dump) {
-        for (const auto& e : traffic->sources().all())
-            std::printf("netviz src %s %llu\n", e.address.to_string().c_str(), static_cast<unsigned long long>(e.bytes));
-        for (const auto& e : traffic->destinations().all())
-            std::printf("netviz dst %s %llu\n", e.address.to_string().c_str(), static_cast<unsigned long long>(e.bytes));
-        std::fflush(stdout);
-    }
+    return s;
+}
+
+void Run::print_summary() {
+    SummaryFacts f;
+    f.live = opt.live;
+    FlowTableCounts counts = table->counts();
+    if (pool)
+        for (unsigned i = 0; i < pool->size(); ++i) counts.connections_created += pool->shard(i).table->counts().connections_created;
+    f.connections = counts.connections_created;
+    f.files = tally.files.load();
+    f.bytes_written = tally.bytes_stored.load();
+    f.bytes_read = input_done;
+    f.with_holes = tally.with_holes.load();
+    f.with_conflicts = tally.with_conflicts.load();
+    if (report) f.report_path = report->path();
+    f.stats = stats;
+    f.elapsed_s = elapsed();
+    for (const auto& line : summary_lines(f)) diag.info(line);
 }
 
 ExitStatus Run::execute() {
     if (auto st = prepare()) return *st;
+    start_progress();
     if (auto st = make_sinks()) return *st;
     build_loop();
     CaptureLoop::install_signal_handlers();
@@ -544,10 +565,13 @@ ExitStatus Run::execute() {
         if (auto st = read_live()) return *st;
     read_files(opt.read_files, true);
     read_files(opt.resume_files, false);
+    if (progress) progress->clear();
+    progress.reset();
     finish_inputs();
     warn_many_files();
     write_report();
     write_netviz();
+    if (terminal.summary) print_summary();
     if (opt.debug >= 10) {
         for (std::size_t i = 0; i < kCounterCount; ++i)
             if (stats.values[i])

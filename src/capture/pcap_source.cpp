@@ -83,6 +83,7 @@ std::unique_ptr<PcapSource> PcapSource::open_native(const std::string& path) {
     if (fd < 0) throw std::runtime_error(path + ": " + std::strerror(errno));
     auto src = std::unique_ptr<PcapSource>(new PcapSource(nullptr, path, false));
     if (fd != STDIN_FILENO) src->fd_ = fd;   // closed by the destructor, also when this throws
+    src->input_fd_ = fd;                      // bytes_read (the progress line)
     try {
         // A plain file or pipe is read as it is; compressed content through its decompressor.
         OpenedInput input = open_input(fd);
@@ -148,6 +149,7 @@ std::unique_ptr<PcapSource> PcapSource::open_file(const std::string& path, FileR
     src->read_buffer_ = std::move(buffer);
     src->stream_ = std::move(input.stream);
     if (reader != f) src->underlying_ = f;
+    src->input_fd_ = fileno(f);
     return src;
 }
 
@@ -345,6 +347,12 @@ CaptureStats PcapSource::stats() const {
         s.valid = true;
     }
     return s;
+}
+
+std::uint64_t PcapSource::bytes_read() const noexcept {
+    if (input_fd_ < 0) return 0;
+    const off_t at = ::lseek(input_fd_, 0, SEEK_CUR);
+    return at > 0 ? static_cast<std::uint64_t>(at) : 0;
 }
 
 void PcapSource::break_loop() noexcept {

@@ -19,7 +19,14 @@ void Diagnostics::line(std::string_view text) const {
     write_out(out);
 }
 
-void Diagnostics::write_out(std::string_view out) const {
+void Diagnostics::write_out(std::string_view text) const {
+    std::string erased;
+    std::string_view out = text;
+    if (const std::size_t width = status_width_.load(std::memory_order_relaxed); width > 0) {
+        erased.reserve(width + 2 + text.size());
+        erased.append(1, '\r').append(width, ' ').append(1, '\r').append(text);
+        out = erased;
+    }
     const char* p = out.data();
     std::size_t left = out.size();
     while (left > 0) {

@@ -36,6 +36,9 @@ struct PacketPath {
     /// --shard: segments of other shards' connections are dropped right after decoding; -w's
     /// packets (which belong to no connection) are the first shard's.
     ShardSelector shard{};
+    /// Called every 256 packets and whenever a live capture flushes (the progress line reads
+    /// the clock there, never per packet). May be empty.
+    std::function<void()> progress;
 };
 
 class CaptureLoop {

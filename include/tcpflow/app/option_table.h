@@ -9,6 +9,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -57,12 +58,27 @@ struct SettingSpec {
     SettingSetter set;
 };
 
-/// Every option, in --help order.
+/// A row --help shows (the others only with -hh), with a line short enough for 80 columns.
+struct CommonOption {
+    const char* longname;    ///< the row's long name
+    const char* brief;       ///< its --help line
+};
+
+/// Every option, in -hh order.
 [[nodiscard]] std::span<const OptionSpec> option_table();
 /// Every -S setting, in -hh order.
 [[nodiscard]] std::span<const SettingSpec> setting_table();
 
-/// The option lines of --help, from option_table().
+/// The names -e, -E and -x accept, in the order of cli.cpp's "known:" list.
+[[nodiscard]] std::span<const char* const> scanner_names();
+/// The rows --help shows, in --help order.
+[[nodiscard]] std::span<const CommonOption> common_options();
+/// The row with this long name (without "--"), or null.
+[[nodiscard]] const OptionSpec* option_by_long_name(std::string_view name);
+
+/// The option lines of --help: common_options() with their brief lines.
+[[nodiscard]] std::string common_help_lines();
+/// The option lines of -hh, every row of option_table().
 [[nodiscard]] std::string option_help_lines();
 /// The setting lines of -hh, from setting_table() (the listed ones).
 [[nodiscard]] std::string setting_help_lines();

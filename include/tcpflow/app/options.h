@@ -92,6 +92,8 @@ struct Options {
     // Operation
     int debug = 1;                            ///< -d; -v = 10
     bool quiet = false;                       ///< -q
+    bool progress_forced = false;             ///< --progress: the line even where it is left out
+    bool progress_off = false;                ///< --no-progress
     std::string user;                         ///< -U
     std::string chroot_dir;                   ///< -z
     std::string semaphore;                    ///< -L

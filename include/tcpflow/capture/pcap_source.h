@@ -70,6 +70,9 @@ public:
     [[nodiscard]] CaptureStats stats() const;
     /// The snapshot length of the file (native pcapng: of the last packet's interface).
     [[nodiscard]] int snaplen() const noexcept;
+    /// A capture file: how far into the file (as stored: compressed bytes of a compressed one)
+    /// reading has come, in large steps (the read buffer). 0 when it cannot be told (a pipe).
+    [[nodiscard]] std::uint64_t bytes_read() const noexcept;
     /// Asks a blocking next() to return (safe from a signal handler).
     void break_loop() noexcept;
 
@@ -92,6 +95,7 @@ private:
     std::unique_ptr<CaptureFile> native_;   // the native reader (pcap_ is null then)
     std::unique_ptr<Filters> filters_;      // native: the BPF program of each link type met
     int fd_ = -1;                           // native: the file descriptor opened (not stdin)
+    int input_fd_ = -1;                     // a capture file's descriptor (bytes_read)
 };
 
 }  // namespace tcpflow

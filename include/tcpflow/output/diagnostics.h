@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -39,6 +40,10 @@ public:
     [[nodiscard]] std::uint64_t errors() const noexcept { return errors_.load(std::memory_order_relaxed); }
     [[nodiscard]] const DiagnosticsSettings& settings() const noexcept { return settings_; }
 
+    /// A status line of `width` columns is on the terminal (0: none): each message first erases
+    /// it ("\r", spaces, "\r", in the same write) so that it prints on a line of its own.
+    void set_status_width(std::size_t width) noexcept { status_width_.store(width, std::memory_order_relaxed); }
+
     /// "cannot write PATH: reason" style helper: `what` `path`: strerror(err).
     static std::string describe(std::string_view what, std::string_view path, int err);
     /// "PATH was removed during the run: what was written into it is lost".
@@ -50,6 +55,7 @@ private:
 
     DiagnosticsSettings settings_;
     std::atomic<std::uint64_t> errors_{0};
+    std::atomic<std::size_t> status_width_{0};
 };
 
 /// A process-wide fallback for code that has no Diagnostics handed to it (standard error, default
