@@ -349,7 +349,7 @@ void Run::build_loop() {
     if (opt.scan_netviz)
         traffic = std::make_unique<TrafficStats>(
             TrafficConfig{opt.netviz_histogram_size, static_cast<std::int64_t>(opt.tdelta * 1e9)});
-    PacketPath path{decoder, budget, *table, *sink, pool.get(), unused.get(), per_flow.get(), traffic.get(), {}};
+    PacketPath path{decoder, budget, *table, *sink, pool.get(), unused.get(), per_flow.get(), traffic.get(), {}, {}, {}};
     if (console) path.done = [this] { return console->write_failed(); };
     if (opt.shard_count) path.shard = ShardSelector{opt.shard_index, opt.shard_count};
     if (progress) path.progress = [this] { progress->poll(); };
