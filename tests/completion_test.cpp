@@ -105,7 +105,7 @@ TEST(Completion, ScannerNamesAreTheOnesTheCommandLineKnows) {
         known += (known.empty() ? "" : ", ") + std::string(n);
     }
     const auto bad = tcpflow::parse_command_line({"tcpflow", "-e", "nosuch"});
-    EXPECT_NE(bad.err.find("(known: " + known + ")"), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("(known: " + known + ";"), std::string::npos) << bad.err;
 }
 
 TEST(Completion, Interfaces) {

@@ -132,7 +132,7 @@ void apply_scanner(Options& o, ScannerOp op, const std::string& name, std::vecto
             throw UsageError(std::string(flag) + " wifiviz: the 802.11 statistics scanner is not built in this version");
     } else {
         throw UsageError(std::string(flag) + ": unknown scanner '" + name +
-                         "' (known: tcpdemux, http, md5, netviz, wifiviz, all)");
+                         "' (known: tcpdemux, http, md5, netviz, all; wifiviz is not built)");
     }
 }
 
