@@ -55,16 +55,7 @@ std::string CaptureFile::describe(const ReadError& err) {
     if (err.reason == in_.failure()) return err.reason;   // the decompressor's (or the system's) words
     auto* d = dynamic_cast<Decompressor*>(&in_.source());
     if (!d) return said;
-    // Garbage from corrupt compressed data often comes before the checksum that tells: decompress
-    // a little further to know which it is.
-    constexpr std::size_t kLookFurther = std::size_t{64} << 20;
-    std::vector<std::uint8_t> scratch(std::size_t{1} << 20);
-    for (std::size_t seen = 0; seen < kLookFurther;) {
-        const auto n = d->read(scratch.data(), scratch.size());
-        if (n <= 0) break;
-        seen += static_cast<std::size_t>(n);
-    }
-    const std::string why = d->error();
+    const std::string why = d->error_further_on();
     return why.empty() ? said : why + "; before that: " + said;
 }
 

@@ -424,4 +424,15 @@ std::FILE* open_stream(ByteSource& source) {
     return ::fopencookie(&source, "r", io);
 }
 
+std::string Decompressor::error_further_on() {
+    constexpr std::size_t kLookFurther = std::size_t{64} << 20;
+    std::vector<std::uint8_t> scratch(std::size_t{1} << 20);
+    for (std::size_t seen = 0; seen < kLookFurther;) {
+        const auto n = read(scratch.data(), scratch.size());
+        if (n <= 0) break;
+        seen += static_cast<std::size_t>(n);
+    }
+    return error();
+}
+
 }  // namespace tcpflow

@@ -323,17 +323,8 @@ std::string PcapSource::describe_read_error() {
     if (!why.empty()) return why;
     auto* d = dynamic_cast<Decompressor*>(stream_.get());
     if (!d) return pcap_said;
-    // libpcap refused what it was given. Corrupt compressed data often decompresses to garbage
-    // before a checksum (at the end of a bzip2 block, an xz block, a gzip member, a zstd or lz4
-    // frame) tells: decompress a little further to know which it is.
-    constexpr std::size_t kLookFurther = std::size_t{64} << 20;
-    std::vector<std::uint8_t> scratch(std::size_t{1} << 20);
-    for (std::size_t seen = 0; seen < kLookFurther;) {
-        const auto n = d->read(scratch.data(), scratch.size());
-        if (n <= 0) break;
-        seen += static_cast<std::size_t>(n);
-    }
-    why = d->error();
+    // libpcap refused what it was given: the decompressor may know better.
+    why = d->error_further_on();
     return why.empty() ? pcap_said : why + "; before that: " + pcap_said;
 }
 

@@ -80,6 +80,10 @@ public:
     [[nodiscard]] Compression kind() const noexcept { return kind_; }
     [[nodiscard]] std::uint64_t bytes_in() const noexcept { return in_total_; }
     [[nodiscard]] std::uint64_t bytes_out() const noexcept { return out_total_; }
+    /// After the data was refused: corrupt compressed data often decompresses to garbage before a
+    /// checksum (at the end of a bzip2 block, an xz block, a gzip member, a zstd or lz4 frame)
+    /// tells. Decompresses up to 64 MiB further and returns the error that shows (empty: none).
+    [[nodiscard]] std::string error_further_on();
 
 protected:
     enum class Step { more, stream_end, error };
