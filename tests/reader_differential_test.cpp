@@ -47,7 +47,14 @@ TEST_P(ReaderDifferential, NativeWritesWhatLibpcapWrites) {
     const auto lib = run_tcpflow({"-S", "reader=libpcap", "-X", "/dev/null", "-r", cap, "-o", tmp / "libpcap"}, "", 60);
     const auto nat = run_tcpflow({"-X", "/dev/null", "-r", cap, "-o", tmp / "native"}, "", 60);
     ASSERT_LT(nat.exit_code, 124) << "crashed or hung: " << nat.err;
-    if (lib.exit_code != 0) GTEST_SKIP() << "libpcap does not read it to its end: " << lib.err;
+    if (lib.exit_code != 0) {
+        // Nothing to compare with. The reason names no path: a capture's name (".._data_missing_..")
+        // must not read as a missing tool to tools/test.sh's CI check.
+        std::string why = lib.err;
+        for (auto at = why.find(cap); at != std::string::npos; at = why.find(cap))
+            why.replace(at, cap.size(), "the capture");
+        GTEST_SKIP() << "libpcap's reader stops early, so there is no libpcap output to compare: " << why;
+    }
     EXPECT_EQ(nat.exit_code, 0) << nat.err;
     const auto a = read_tree(tmp / "libpcap"), b = read_tree(tmp / "native");
     EXPECT_EQ(a.size(), b.size());
