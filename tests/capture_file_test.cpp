@@ -19,8 +19,12 @@ using namespace tcpflow::test;
 
 namespace {
 
+/// `x` as `bytes` bytes (up to 8: the high ones are zero) in the given byte order.
 void put(ByteVec& v, std::uint32_t x, int bytes, bool big) {
-    for (int i = 0; i < bytes; ++i) v.push_back(static_cast<std::uint8_t>(x >> (8 * (big ? bytes - 1 - i : i))));
+    for (int i = 0; i < bytes; ++i) {
+        const int shift = 8 * (big ? bytes - 1 - i : i);
+        v.push_back(shift >= 32 ? std::uint8_t{0} : static_cast<std::uint8_t>(x >> shift));
+    }
 }
 
 struct PcapRec {

@@ -214,7 +214,9 @@ stage "build (-Werror, AddressSanitizer + UndefinedBehaviorSanitizer)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTCPFLOW_WERROR=ON -DTCPFLOW_SANITIZERS=address,undefined >/dev/null
 cmake --build build-asan -j"$jobs"
 stage "tests under ASan + UBSan"
+# Leak suppressions, only for library caches kept until exit, each with the reason: cmake/lsan.supp.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$root/build-asan/sanitizer/asan \
+LSAN_OPTIONS=suppressions=$root/cmake/lsan.supp:print_suppressions=0 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$root/build-asan/sanitizer/ubsan \
   run_suite asan build-asan "$min_tests" build-asan/sanitizer
 
