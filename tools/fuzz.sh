@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
   esac
   mkdir -p "$corpus_dir/$t" "$build/crashes/$t"
   echo "== $t for ${secs}s (max_len $max_len)"
-  if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$PWD/cmake/lsan.supp:print_suppressions=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       "$build/fuzz/$t" "$corpus_dir/$t" "$seeds" -max_total_time="$secs" -max_len="$max_len" \
       -rss_limit_mb=2048 -timeout=25 -print_final_stats=1 -artifact_prefix="$build/crashes/$t/" \
       2>"$build/$t.log"; then
