@@ -135,7 +135,7 @@ struct FileSink::Impl {
 
     void data(FlowInfo& info, std::uint64_t off, Bytes d, Timestamp ts) {
         Slot& s = slot(info);
-        if (writer.failed(s.file)) return;
+        if (FileWriter::failed_here(s.file)) return;
         if (config.index_files && s.index.add(off, ts, d.size())) flush_index(s);
         writer.write(s.file, off, d);
     }

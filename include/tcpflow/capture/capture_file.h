@@ -1,7 +1,7 @@
 // capture_file.h: a capture file read natively (pcap or pcapng, recognised by the first bytes),
 // from any ByteSource: a plain file, a pipe, a decompressor.
 //
-// One ReadBuffer (4 MiB reads, reused) under one of the two format readers; a packet's frame
+// One ReadBuffer (256 KiB reads, reused) under one of the two format readers; a packet's frame
 // points into that buffer (valid until the next call) and carries its own interface's link
 // type. Errors name the byte offset and the reason; when the bytes came from a decompressor that
 // fails further on, its words come first (corrupt compressed data often decompresses to garbage

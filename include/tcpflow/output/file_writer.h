@@ -93,6 +93,10 @@ public:
     void sync();
     /// The file's failure, including one the I/O thread found.
     bool failed(FlowFile& f);
+    /// The failure this thread knows of: one the I/O thread found is learnt at the next flush
+    /// (at most one buffer later; the I/O thread writes nothing more to a failed file). For every
+    /// segment, where reading the I/O thread's record would cost a cache miss each time.
+    [[nodiscard]] static bool failed_here(const FlowFile& f) noexcept { return f.failed; }
     /// The errno of `f`'s first failure, wherever it happened; 0 when none. With write-behind,
     /// final once none of its jobs is pending.
     [[nodiscard]] static int error(const FlowFile& f) noexcept;
