@@ -149,6 +149,44 @@ def write_file_list(outdir: str, list_path: str) -> int:
     return n
 
 
+def ensure_gzip(pcap: str) -> str:
+    """PCAP.gz (gzip -6) next to the capture, made once and remade when the capture is newer."""
+    gz = pcap + ".gz"
+    if not os.path.exists(gz) or os.path.getmtime(gz) < os.path.getmtime(pcap):
+        log("bench: compressing %s ..." % pcap)
+        with open(gz + ".tmp", "wb") as out:
+            subprocess.run(["gzip", "-c", pcap], stdout=out, check=True)
+        os.replace(gz + ".tmp", gz)
+    return gz
+
+
+def bench_gzip(ours: str, args: list[str], pcap: str, man: str, root: str, runs: int, tools: str, scratch: str) -> tuple[dict, bool]:
+    """Ours reading PCAP.gz against `zcat PCAP.gz | ours -r -`, alternating, output on `root`."""
+    gz = ensure_gzip(pcap)
+    warm(gz)
+    out = os.path.join(root, "out-gz")
+    progs = [("ours .gz", [ours] + args + ["-r", gz, "-o", out]),
+             ("zcat | ours", ["/bin/sh", "-c", 'b=$0 gz=$1 out=$2; shift 2; zcat "$gz" | "$b" "$@" -r - -o "$out"',
+                              ours, gz, out] + args)]
+    runs_of: dict[str, list[dict]] = {p: [] for p, _ in progs}
+    failed = False
+    for i in range(runs):
+        for prog, cmd in progs:
+            remove(out)
+            m = timed(cmd, False, scratch)
+            ok, summary = checkflows(tools, out, man)
+            if m["status"] != 0 or not ok:
+                failed = True
+                log("bench: gzip %s FAILED: exit %d, %s" % (prog, m["status"], summary))
+            runs_of[prog].append(m)
+            log("bench: gzip  %-11s run %d %7.3f s %7.1f MiB" % (prog, i + 1, m["wall"], m["rss_kib"] / 1024))
+            remove(out)
+    return {"gzip_bytes": os.path.getsize(gz), "bytes": os.path.getsize(pcap),
+            "median_s": {p: median([m["wall"] for m in r]) for p, r in runs_of.items()},
+            "median_cpu_s": {p: median([m["cpu"] for m in r]) for p, r in runs_of.items()},
+            "peak_rss_mib": {p: max(m["rss_kib"] for m in r) / 1024 for p, r in runs_of.items()}}, failed
+
+
 def warm(path: str) -> None:
     with open(path, "rb") as f:
         while f.read(1 << 22):
@@ -233,6 +271,9 @@ def main() -> int:
     ap.add_argument("--ref", default="/usr/bin/tcpflow", help="reference tcpflow 1.6.1 (default %(default)s)")
     ap.add_argument("--no-reference", action="store_true", help="do not run the reference")
     ap.add_argument("--no-floor", action="store_true", help="do not build and run the floor program")
+    ap.add_argument("--gzip", action="store_true",
+                    help="also the bulk capture gzip-compressed (made once, next to it): ours reading it "
+                         "against `zcat | ours -r -`, on tmpfs")
     ap.add_argument("--runs", type=int, default=3, help="runs of each program per capture and place (default 3)")
     ap.add_argument("--quick", action="store_true", help="small captures (bulk 500, small 10,000 connections) for a smoke run")
     ap.add_argument("--only", choices=["bulk", "small"], help="run one capture only")
@@ -294,6 +335,7 @@ def main() -> int:
         places["disk"] = base
 
     results = []
+    gz_result = None
     failed = False
     scratch = tempfile.mkdtemp(prefix="tcpflow-bench-")
     floor = None if opts.no_floor else build_floor(scratch)
@@ -364,6 +406,9 @@ def main() -> int:
                                  "peak_rss_mib": max(m["rss_kib"] for m in runs[prog]) / 1024,
                                  "median_cpu_s": median([m["cpu"] for m in runs[prog]])}
                 results.append(row)
+                if place == "tmpfs" and opts.gzip and name == "bulk":
+                    gz_result, gz_failed = bench_gzip(ours, opts.args.split(), pcap, man, root, opts.runs, tools, scratch)
+                    failed = failed or gz_failed
                 if place == "tmpfs":
                     shutil.rmtree(root, ignore_errors=True)
     finally:
@@ -404,6 +449,14 @@ def main() -> int:
         if r["reference_check"] is not None:
             print("checkflows %s/%s 1.6.1 (reported only): %s" % (r["capture"], r["place"], r["reference_check"]))
 
+    if gz_result:
+        o, z = gz_result["median_s"]["ours .gz"], gz_result["median_s"]["zcat | ours"]
+        print("gzip bulk (%.0f MB compressed, %.0f MB): ours %.2f s (%.0f MB/s of compressed input, %.0f MB/s of "
+              "capture, %.1f MiB), zcat | ours -r - %.2f s (%.1f MiB); (zcat | ours)/ours %.2f"
+              % (gz_result["gzip_bytes"] / 1e6, gz_result["bytes"] / 1e6, o, gz_result["gzip_bytes"] / 1e6 / o,
+                 gz_result["bytes"] / 1e6 / o, gz_result["peak_rss_mib"]["ours .gz"], z,
+                 gz_result["peak_rss_mib"]["zcat | ours"], z / o))
+
     # SPEC section 7 targets.
     if not opts.quick:
         print()
@@ -436,7 +489,7 @@ def main() -> int:
     if opts.json:
         with open(opts.json, "w") as f:
             json.dump({"ours": ours, "args": opts.args, "reference": ref, "runs": opts.runs,
-                       "quick": opts.quick, "places": places, "results": results}, f, indent=1)
+                       "quick": opts.quick, "places": places, "results": results, "gzip": gz_result}, f, indent=1)
     if failed:
         print("\nbench: our binary's output FAILED (see above)", file=sys.stderr)
         return 1
