@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 namespace tcpflow {
 
@@ -21,6 +22,13 @@ void ReadBuffer::make_room(std::size_t n) {
     }
     pos_ = 0;
     end_ = have;
+}
+
+std::span<std::uint8_t> ReadBuffer::writable(Bytes b) noexcept {
+    const std::less<const std::uint8_t*> before;
+    const std::uint8_t* start = buf_.get();
+    if (b.empty() || before(b.data(), start) || before(start + end_, b.data() + b.size())) return {};
+    return {buf_.get() + (b.data() - start), b.size()};
 }
 
 Bytes ReadBuffer::peek(std::size_t n) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,12 @@
 #include "tcpflow/capture/read_buffer.h"
 
 namespace tcpflow {
+
+/// libpcap's swap_nflog_header: in a file whose byte order is not the host's, the type and length
+/// of each TLV of an NFLOG (239) frame are put in host order, in place, as far as the captured
+/// and the wire length both hold whole TLVs (the TLVs are written in the capturing host's order;
+/// the NFLOG decoder reads them in this host's). The 4-byte header, version 0 only, is left.
+void swap_nflog_tlvs(std::span<std::uint8_t> frame, std::uint32_t wire_len) noexcept;
 
 class CaptureFile {
 public:
@@ -46,6 +53,7 @@ public:
 
 private:
     std::string describe(const ReadError& err);
+    void fix_pseudo_header(RawPacket& p);
 
     ReadBuffer in_;
     bool ng_ = false;

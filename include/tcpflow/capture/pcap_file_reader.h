@@ -27,6 +27,8 @@ public:
     [[nodiscard]] int dlt() const noexcept { return dlt_; }
     [[nodiscard]] std::uint32_t snaplen() const noexcept { return snaplen_; }
     [[nodiscard]] bool nanosecond() const noexcept { return nano_; }
+    /// The file's byte order is big-endian.
+    [[nodiscard]] bool big_endian() const noexcept { return big_; }
     /// Length of the frame check sequence at the end of each frame, from the header (0: none said).
     [[nodiscard]] unsigned fcs_bytes() const noexcept { return fcs_bytes_; }
 

@@ -52,6 +52,8 @@ public:
     [[nodiscard]] const std::vector<DecryptionSecrets>& secrets() const noexcept { return secrets_; }
     [[nodiscard]] std::uint64_t secrets_dropped() const noexcept { return secrets_dropped_; }
     [[nodiscard]] unsigned sections() const noexcept { return sections_; }
+    /// The current section's byte order is big-endian.
+    [[nodiscard]] bool big_endian() const noexcept { return big_; }
 
     /// A timestamp in `ifc`'s units to nanoseconds since the epoch.
     [[nodiscard]] static Timestamp to_time(const Interface& ifc, std::uint64_t units) noexcept;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "tcpflow/base/bytes.h"
@@ -53,6 +54,9 @@ public:
     /// A blocked read interrupted by a signal returns (as the end of input) once this was called.
     void interrupt() noexcept { interrupted_.store(true); }
     [[nodiscard]] bool interrupted() const noexcept { return interrupted_.load(); }
+    /// `b` (bytes peek() gave, still valid) as writable bytes of the buffer; empty when `b` is not
+    /// in it. For the one in-place change libpcap makes too (byte-swapped pseudo-headers).
+    [[nodiscard]] std::span<std::uint8_t> writable(Bytes b) noexcept;
     /// The source of the bytes (for what a decompressor can tell about itself).
     [[nodiscard]] ByteSource& source() noexcept { return *source_; }
 
