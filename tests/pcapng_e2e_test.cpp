@@ -215,3 +215,47 @@ TEST_F(PcapngE2e, LibpcapsReaderStopsAtTheSecondInterface) {
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_NE(r.err.find("libpcap cannot read past this point"), std::string::npos) << r.err;
 }
+
+namespace {
+
+/// Interface 0 of link type 147 (USER0, no decoder), interface 1 Ethernet with the first
+/// connection; two USER0 frames among its packets.
+void write_unsupported_first(const std::string& path) {
+    PcapngWriter w;
+    w.section(false);
+    w.interface(147, 0);
+    w.interface(1, 0);
+    for (int i = 0; i < 6; ++i) {
+        if (i == 0 || i == 3) w.epb(0, units(Link::ethernet, eighths(0, i)), Frame(40, 0xab));
+        w.epb(1, units(Link::ethernet, eighths(0, i)), packet(kConns[0], i));
+    }
+    w.write(path);
+}
+
+}  // namespace
+
+// Bug: a pcapng whose first interface had a link type with no decoder stopped with "unsupported
+// link type" (status 1) though a later one was decodable; a later unsupported interface was
+// already skipped. Now the first is skipped the same way: counted, one warning, status 0.
+TEST_F(PcapngE2e, AnUnsupportedFirstInterfaceIsSkippedLikeALaterOne) {
+    const std::string path = tmp / "user0-first.pcapng";
+    write_unsupported_first(path);
+    for (const bool filtered : {false, true}) {
+        const std::string out = tmp / (filtered ? "filtered" : "out");
+        std::vector<std::string> args = {"-r", path, "-o", out};
+        if (filtered) args.push_back("tcp");
+        const auto r = run_tcpflow(args);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_NE(r.err.find("147"), std::string::npos) << r.err;
+        const auto files = read_tree(out);
+        ASSERT_TRUE(files.contains(name(kConns[0], true))) << r.err;
+        EXPECT_EQ(files.at(name(kConns[0], true)), kConns[0].request);
+        EXPECT_EQ(files.at(name(kConns[0], false)), kConns[0].response);
+        EXPECT_EQ(files.size(), 3u) << "two flow files and report.xml";
+        if (!filtered) {
+            const std::string report = read_file(out + "/report.xml");
+            EXPECT_NE(report.find("unknown_link_type'>2<"), std::string::npos) << report;
+            EXPECT_NE(report.find("packets'>8<"), std::string::npos) << report;
+        }
+    }
+}

@@ -47,7 +47,9 @@ void CaptureLoop::set_start_new_flows(bool start_new) {
 bool CaptureLoop::pump(PcapSource& src, bool live) {
     const auto dlt = src.datalink();
     const auto link = link_type_from_dlt(dlt);
-    if (!link) {
+    // A pcapng file's first interface may be of a link type with no decoder: its frames are
+    // skipped like those of a later one, the other interfaces' decoded.
+    if (!link && !src.several_link_types()) {
         diag_.error(src.name() + ": " + unsupported(dlt));
         return false;
     }
@@ -59,7 +61,8 @@ bool CaptureLoop::pump(PcapSource& src, bool live) {
     if (path_.unused) path_.unused->start(dump_format_);
     RawPacket raw;
     DecodedPacket pkt;
-    Link current{dlt, *link};
+    Link current{dlt, link.value_or(LinkType::ethernet)};
+    bool skipping = !link && !switch_link(src, dlt, current);
     auto last_flush = std::chrono::steady_clock::now();
     bool ok = true;
     bool pending = false;   // live: packets handled since the last flush
@@ -76,7 +79,12 @@ bool CaptureLoop::pump(PcapSource& src, bool live) {
         }
         if (r == PcapSource::Next::packet) {
             // A pcapng file's interfaces may differ in link type: each frame is decoded with its own.
-            if (raw.dlt != current.dlt && !switch_link(src, raw.dlt, current)) continue;
+            if (raw.dlt != current.dlt) skipping = !switch_link(src, raw.dlt, current);
+            if (skipping) {
+                path_.decoder.skip_unsupported();
+                ++packet_number_;
+                continue;
+            }
             handle(current.type, raw, pkt);
             pending = live;
         }
@@ -106,15 +114,16 @@ std::string CaptureLoop::unsupported(int dlt) {
 bool CaptureLoop::switch_link(PcapSource& src, int dlt, Link& current) {
     for (std::string w = src.take_warning(); !w.empty(); w = src.take_warning()) diag_.warning(w);
     const auto link = link_type_from_dlt(dlt);
+    current.dlt = dlt;   // the frames that follow are this link type's, decoded or not
     if (!link) {
-        // Once per link type: its frames are skipped, the rest of the file is read.
+        // Once per link type: its frames are skipped (counted), the rest of the file is read.
         if (std::find(warned_dlts_.begin(), warned_dlts_.end(), dlt) == warned_dlts_.end()) {
             warned_dlts_.push_back(dlt);
             diag_.warning(src.name() + ": frames of an interface with " + unsupported(dlt) + " are skipped");
         }
         return false;
     }
-    current = Link{dlt, *link};
+    current.type = *link;
     dump_format_.linktype = dlt;
     dump_format_.snaplen = src.snaplen();
     return true;

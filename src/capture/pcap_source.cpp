@@ -220,9 +220,17 @@ void PcapSource::set_filter(const std::string& expression) {
     if (native_) {
         filters_ = std::make_unique<Filters>();
         filters_->expression = expression;
-        if (std::string msg = filters_->compile(native_->datalink()); !msg.empty()) {
-            filters_.reset();
-            throw std::invalid_argument(msg);
+        const int first = native_->datalink();
+        if (std::string msg = filters_->compile(first); !msg.empty()) {
+            // A pcapng's first interface is like the others: an expression that compiles for
+            // Ethernet but not for its link type drops its packets (said once). Otherwise the
+            // expression is bad: a usage error.
+            if (!native_->is_pcapng() || first == 1 || !filters_->compile(1).empty()) {
+                filters_.reset();
+                throw std::invalid_argument(msg);
+            }
+            filters_->warnings.push_back(name_ + ": the filter cannot apply to link type " + std::to_string(first) +
+                                         ", so none of its packets are read: " + msg);
         }
         return;
     }
@@ -233,6 +241,8 @@ void PcapSource::set_filter(const std::string& expression) {
     pcap_freecode(&prog);
     if (rc != 0) throw std::invalid_argument(pcap_geterr(P(pcap_)));
 }
+
+bool PcapSource::several_link_types() const noexcept { return native_ && native_->is_pcapng(); }
 
 int PcapSource::datalink() const noexcept { return native_ ? native_->datalink() : pcap_datalink(P(pcap_)); }
 int PcapSource::snaplen() const noexcept {

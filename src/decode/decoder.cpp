@@ -47,6 +47,11 @@ struct Decoder::Impl {
     Carrier carrier_;
 };
 
+void Decoder::skip_unsupported() noexcept {
+    impl_->stats.add(Counter::packets);
+    impl_->stats.add(Counter::unknown_link_type);
+}
+
 DecodeStatus Decoder::Impl::decode(LinkType link, Bytes frame, Timestamp ts, DecodedPacket& out) {
     out = DecodedPacket{};
     stats.add(Counter::packets);

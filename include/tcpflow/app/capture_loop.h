@@ -61,7 +61,8 @@ private:
         int dlt;
         LinkType type;
     };
-    /// The frames that follow are of link type `dlt`; false (warned once) when it is unsupported.
+    /// The frames that follow are of link type `dlt` (current.dlt = dlt); false (warned once) when
+    /// it is unsupported: current.type is then left as it was.
     bool switch_link(PcapSource& src, int dlt, Link& current);
     static std::string unsupported(int dlt);
     void handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt);

@@ -57,6 +57,8 @@ public:
     [[nodiscard]] std::string take_warning();
     /// Timestamps as precise as nanoseconds (false: a microsecond pcap file).
     [[nodiscard]] bool nanosecond() const noexcept { return file_nano_; }
+    /// A pcapng file read by the native reader: its interfaces may differ in link type.
+    [[nodiscard]] bool several_link_types() const noexcept;
     /// The Decryption Secrets Blocks of a native pcapng source read so far (else none).
     [[nodiscard]] const std::vector<DecryptionSecrets>& secrets() const noexcept;
     [[nodiscard]] int datalink() const noexcept;

@@ -27,6 +27,9 @@ public:
     /// Decodes one frame captured at `ts`. Never throws; every non-`tcp` result is counted
     /// in the Stats given at construction.
     DecodeStatus decode(LinkType link, Bytes frame, Timestamp ts, DecodedPacket& out);
+    /// A frame of a link type with no decoder (a pcapng interface's), skipped: counted as a
+    /// packet of an unknown link type.
+    void skip_unsupported() noexcept;
 
     /// Gives up incomplete fragmented datagrams older than the fragment timeout at `now`.
     void expire(Timestamp now);
