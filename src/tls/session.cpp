@@ -10,7 +10,10 @@ struct Session::Impl {
     Facts facts;
 };
 
-Session::Session(const KeyLog& keys, PlaintextSink& out) : impl_{std::make_unique<Impl>(keys, out)} {}
+Session::Session(const KeyLog& keys, PlaintextSink& out, bool wait_for_keys)
+    : impl_{std::make_unique<Impl>(keys, out)} {
+    (void)wait_for_keys;
+}
 Session::~Session() = default;
 
 void Session::feed(int dir, std::uint64_t offset, Bytes data) {

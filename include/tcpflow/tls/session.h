@@ -57,7 +57,10 @@ public:
 
 class Session {
 public:
-    Session(const KeyLog& keys, PlaintextSink& out);
+    /// `wait_for_keys`: a live capture whose key log may still grow (keys_changed() retries);
+    /// false when the key log is complete (a file read): a missing secret stops at once
+    /// (Stop::no_keys) and the session is hopeless() without buffering anything.
+    Session(const KeyLog& keys, PlaintextSink& out, bool wait_for_keys = true);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
