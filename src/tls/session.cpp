@@ -464,6 +464,7 @@ void Session::end(int dir) {
         ++s.facts.dir[dir].records;
         s.stop(dir, Stop::hole, d.next_offset);
     }
+    s.settle();  // a client waiting for the server's word on 0-RTT goes on without it
 }
 
 const Facts& Session::facts() const noexcept { return impl_->facts; }
