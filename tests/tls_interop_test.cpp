@@ -44,6 +44,8 @@ protected:
     void SetUp() override {
         const auto probe = tcpflow::test::run_program({"/usr/bin/env", "python3", "-c", "import ssl"});
         if (probe.exit_code != 0) GTEST_SKIP() << "python3 with ssl is not available";
+        const auto cli = tcpflow::test::run_program({"/usr/bin/env", "openssl", "version"});
+        if (cli.exit_code != 0) GTEST_SKIP() << "the openssl command (for a test certificate) is not available";
     }
 
     /// Makes the connection; false (with a reason) when this OpenSSL cannot.
