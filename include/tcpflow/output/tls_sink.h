@@ -1,0 +1,64 @@
+// tls_sink.h: the FlowSink decorator of --tls-keylog (adapter). Everything goes on to the sink
+// behind it unchanged (the raw flow files are written as before); besides, both directions of
+// every TCP connection are fed to a tls::Session, and each direction's decrypted application data
+// goes to the same sink as a flow of its own: a derived flow (FlowInfo::path_suffix ".tls") whose
+// file is the raw flow's file name followed by ".tls". It is opened with the first plaintext byte
+// (no empty .tls files) and closed just before its raw flow. FlowInfo::tls of both carries what
+// decryption found (the report's <tls/>, the flow index's "tls").
+//
+// Bounded: a session lives while its connection is open; one that can never yield plaintext
+// (hopeless(): not TLS, no keys, unsupported...) is dropped at once, its facts kept.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include "tcpflow/base/stats.h"
+#include "tcpflow/flow/flow_sink.h"
+#include "tcpflow/tls/keylog.h"
+
+namespace tcpflow {
+
+class TlsSink final : public FlowSink {
+public:
+    /// Called at every flush() (live: at least every 100 ms) to reread growing key logs: true
+    /// when new secrets arrived (sessions waiting for keys retry).
+    using RefreshFn = std::function<bool()>;
+
+    /// `keys` must outlive the sink; the inner sink is owned. `at_open`: called when a TCP flow
+    /// opens (new secrets embedded in the capture), like `refresh`.
+    TlsSink(std::unique_ptr<FlowSink> inner, const tls::KeyLog& keys, RefreshFn refresh = {}, RefreshFn at_open = {});
+    ~TlsSink() override;
+
+    void on_open(FlowInfo& info, Timestamp ts) override;
+    void on_data(FlowInfo& info, std::uint64_t offset, Bytes data, Timestamp ts) override;
+    void on_shift(FlowInfo& info, std::uint64_t n) override;
+    void on_close(FlowInfo& info, const FlowSummary& summary) override;
+    void on_connection_end(const ConnectionEnd& end) override;
+    std::size_t read_back(FlowInfo& info, std::uint64_t offset, std::span<std::uint8_t> out) override;
+    void flush() override;
+
+    /// The suffix of the plaintext files.
+    static constexpr const char* kSuffix = ".tls";
+    /// Sessions alive now (tests: bounded).
+    [[nodiscard]] std::size_t sessions() const noexcept;
+
+private:
+    struct Conn;
+    struct Out;
+    Conn* conn_of(const FlowInfo& info, int& dir);
+    void update(Conn& c);
+    void drop_if_hopeless(Conn& c);
+    void close_plain(Conn& c, int dir, const FlowSummary& raw);
+
+    std::unique_ptr<FlowSink> inner_;
+    const tls::KeyLog& keys_;
+    RefreshFn refresh_, at_open_;
+    void keys_changed();
+    std::unordered_map<std::uint64_t, std::unique_ptr<Conn>> conns_;   // by connection_id
+    Timestamp now_;   // the packet time of the bytes being fed
+};
+
+}  // namespace tcpflow
