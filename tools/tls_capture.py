@@ -10,6 +10,7 @@ s_server/s_client for 0-RTT) over 127.0.0.1, each case on its own server port. W
     tls.pcap                 every case's connections
     keys.log                 the NSS key log of every client (concatenated)
     manifest.json            {case: [{"server_port", "client_port", "client", "server", ...}]}
+    manifest.txt             the same, one connection a line (CASE N CPORT SPORT VERSION CIPHER CFILE SFILE)
     CASE/N.client.bin        the exact bytes the client application wrote on connection N
     CASE/N.server.bin        the exact bytes the server application wrote
 
@@ -394,6 +395,14 @@ def inner(a):
             conn["client_port"] = cps[i] if i < len(cps) else conn.get("client_port", 0)
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
+    # The same, one connection a line, for readers without JSON (the C++ tests):
+    # CASE N CLIENT_PORT SERVER_PORT VERSION CIPHER CLIENT_FILE SERVER_FILE
+    with open(os.path.join(out, "manifest.txt"), "w") as f:
+        for n in names:
+            for i, conn in enumerate(manifest[n]):
+                f.write("%s %d %d %d %s %s %s %s\n" % (n, i, conn["client_port"], conn["server_port"],
+                                                      conn.get("version") or "-", conn.get("cipher") or "-",
+                                                      conn["client"], conn["server"]))
 
 
 def main():

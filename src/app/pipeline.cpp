@@ -272,7 +272,7 @@ std::optional<ExitStatus> Run::make_sinks() {
                 }
             }
             console = cs.get();
-            sink = tls ? tls->wrap(std::move(cs), true) : std::move(cs);
+            sink = tls ? tls->wrap(std::move(cs), true, true) : std::move(cs);
             if (index) sink = std::make_unique<FinishingSink>(std::move(sink), closed, ended);
             break;
         }

@@ -97,11 +97,11 @@ std::unique_ptr<TlsKeyFiles> TlsKeyFiles::open(const std::vector<std::string>& p
     return k;
 }
 
-std::unique_ptr<FlowSink> TlsKeyFiles::wrap(std::unique_ptr<FlowSink> inner, bool reread) {
+std::unique_ptr<FlowSink> TlsKeyFiles::wrap(std::unique_ptr<FlowSink> inner, bool reread, bool console) {
     TlsSink::RefreshFn refresh, at_open;
     if (growing_ && reread) refresh = [this] { return this->reread(); };
     if (reread && embedded_fn_) at_open = [this] { return take_embedded(); };
-    return std::make_unique<TlsSink>(std::move(inner), keys_, std::move(refresh), std::move(at_open));
+    return std::make_unique<TlsSink>(std::move(inner), keys_, std::move(refresh), std::move(at_open), console);
 }
 
 }  // namespace tcpflow

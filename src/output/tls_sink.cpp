@@ -1,6 +1,8 @@
 // tls_sink.cpp: raw flows on to the inner sink, TLS plaintext as derived flows (see tls_sink.h).
 #include "tcpflow/output/tls_sink.h"
 
+#include <vector>
+
 #include "tcpflow/flow/tls_flow_report.h"
 #include "tcpflow/tls/session.h"
 
@@ -23,12 +25,25 @@ struct TlsSink::Conn {
     std::uint64_t plain_size[2] = {0, 0};
     Out out;
     std::unique_ptr<tls::Session> session;   // null once dropped (hopeless, shifted)
+    // Console mode: what goes on of each direction.
+    enum class Show : std::uint8_t { undecided, plain, raw };
+    Show show[2] = {Show::undecided, Show::undecided};
+    FlowInfo* raw[2] = {nullptr, nullptr};    // the open raw flow (the flow table's)
+    std::vector<std::uint8_t> held[2];
+    std::uint64_t held_offset[2] = {0, 0};
+    Timestamp held_ts[2];
 };
 
 void TlsSink::Out::on_plaintext(int dir, std::uint64_t offset, Bytes data) {
     if (dir < 0 || dir > 1 || data.empty()) return;
     Conn& c = *conn;
     FlowInfo& p = c.plain[dir];
+    if (c.show[dir] == Conn::Show::undecided && owner->hold_) {   // console: the plaintext, not the raw bytes
+        c.show[dir] = Conn::Show::plain;
+        c.held[dir].clear();
+        c.held[dir].shrink_to_fit();
+    }
+    if (c.show[dir] == Conn::Show::raw) return;   // the raw bytes went out already
     if (!c.plain_open[dir]) {
         owner->inner_->on_open(p, owner->now_);
         c.plain_open[dir] = true;
@@ -38,8 +53,9 @@ void TlsSink::Out::on_plaintext(int dir, std::uint64_t offset, Bytes data) {
     if (offset + data.size() > c.plain_size[dir]) c.plain_size[dir] = offset + data.size();
 }
 
-TlsSink::TlsSink(std::unique_ptr<FlowSink> inner, const tls::KeyLog& keys, RefreshFn refresh, RefreshFn at_open)
-    : inner_{std::move(inner)}, keys_{keys}, refresh_{std::move(refresh)}, at_open_{std::move(at_open)} {}
+TlsSink::TlsSink(std::unique_ptr<FlowSink> inner, const tls::KeyLog& keys, RefreshFn refresh, RefreshFn at_open,
+                 bool hold)
+    : inner_{std::move(inner)}, keys_{keys}, refresh_{std::move(refresh)}, at_open_{std::move(at_open)}, hold_{hold} {}
 
 TlsSink::~TlsSink() = default;
 
@@ -86,6 +102,7 @@ void TlsSink::on_open(FlowInfo& info, Timestamp ts) {
         c->report[dir] = std::make_shared<TlsFlowReport>();
     }
     c->closed[dir] = false;
+    c->raw[dir] = &info;
     info.tls = c->report[dir];
     FlowInfo& p = c->plain[dir];
     if (!c->plain_open[dir]) {
@@ -97,14 +114,48 @@ void TlsSink::on_open(FlowInfo& info, Timestamp ts) {
 }
 
 void TlsSink::on_data(FlowInfo& info, std::uint64_t offset, Bytes data, Timestamp ts) {
-    inner_->on_data(info, offset, data, ts);
-    if (!info.tls) return;
     int dir = -1;
-    Conn* c = conn_of(info, dir);
-    if (c == nullptr || !c->session) return;
-    now_ = ts;
-    c->session->feed(dir, offset, data);
-    drop_if_hopeless(*c);
+    Conn* c = info.tls ? conn_of(info, dir) : nullptr;
+    if (!hold_ || c == nullptr) inner_->on_data(info, offset, data, ts);
+    if (c == nullptr) return;
+    if (c->session) {
+        now_ = ts;
+        c->session->feed(dir, offset, data);
+        drop_if_hopeless(*c);
+    }
+    if (hold_) hold_or_pass(*c, dir, info, offset, data, ts);
+}
+
+/// Console mode: the raw bytes wait until the direction is known to decrypt (then they are
+/// dropped) or not (then they go on, with all after them).
+void TlsSink::hold_or_pass(Conn& c, int dir, FlowInfo& info, std::uint64_t offset, Bytes data, Timestamp ts) {
+    using Show = Conn::Show;
+    if (c.show[dir] == Show::plain) return;
+    if (c.show[dir] == Show::undecided) {
+        std::vector<std::uint8_t>& h = c.held[dir];
+        const bool stopped = !c.session || c.session->facts().dir[dir].stop != tls::Stop::none;
+        const bool in_order = h.empty() || c.held_offset[dir] + h.size() == offset;
+        if (!stopped && in_order && h.size() + data.size() <= kHoldBytes) {
+            if (h.empty()) {
+                c.held_offset[dir] = offset;
+                c.held_ts[dir] = ts;
+            }
+            h.insert(h.end(), data.begin(), data.end());
+            return;
+        }
+        release(c, dir);
+    }
+    inner_->on_data(info, offset, data, ts);
+}
+
+/// Console mode: direction `dir` shows its raw bytes; those held back go on now.
+void TlsSink::release(Conn& c, int dir) {
+    if (!hold_ || c.show[dir] != Conn::Show::undecided) return;
+    c.show[dir] = Conn::Show::raw;
+    std::vector<std::uint8_t>& h = c.held[dir];
+    if (!h.empty() && c.raw[dir] != nullptr) inner_->on_data(*c.raw[dir], c.held_offset[dir], Bytes{h.data(), h.size()}, c.held_ts[dir]);
+    h.clear();
+    h.shrink_to_fit();
 }
 
 void TlsSink::on_shift(FlowInfo& info, std::uint64_t n) {
@@ -142,6 +193,8 @@ void TlsSink::drop_if_hopeless(Conn& c) {
     if (!c.session->hopeless()) return;
     update(c);
     c.session.reset();
+    for (int d = 0; d < 2; ++d)
+        if (c.used[d] && !c.closed[d]) release(c, d);
 }
 
 /// Closes direction `dir`'s plaintext flow (before its raw flow closes).
@@ -164,8 +217,10 @@ void TlsSink::on_close(FlowInfo& info, const FlowSummary& summary) {
             c->session->end(dir);
             update(*c);
         }
+        release(*c, dir);
         close_plain(*c, dir, summary);
         c->closed[dir] = true;
+        c->raw[dir] = nullptr;
     }
     inner_->on_close(info, summary);
     if (c != nullptr && c->used[0] && c->used[1] && c->closed[0] && c->closed[1]) {

@@ -38,8 +38,9 @@ public:
     /// "tcpflow: FILE: N bad lines skipped" per file that had any (debug level permitting).
     void report_bad(Diagnostics& diag) const;
     /// `inner` wrapped in a TlsSink that decrypts with these keys; `reread`: at its flushes it
-    /// rereads growing files (only one sink may: not the -j workers, which run on other threads).
-    std::unique_ptr<FlowSink> wrap(std::unique_ptr<FlowSink> inner, bool reread);
+    /// rereads growing files (only one sink may: not the -j workers, which run on other threads);
+    /// `console`: -c, a decrypting direction shows its plaintext only (TlsSink's hold).
+    std::unique_ptr<FlowSink> wrap(std::unique_ptr<FlowSink> inner, bool reread, bool console = false);
 
 private:
     struct File {

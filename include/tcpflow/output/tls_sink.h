@@ -6,6 +6,10 @@
 // (no empty .tls files) and closed just before its raw flow. FlowInfo::tls of both carries what
 // decryption found (the report's <tls/>, the flow index's "tls").
 //
+// Console mode (-c, -C: `hold`): a direction's raw bytes are held back (at most kHoldBytes)
+// until it is known whether it decrypts: then only its plaintext goes on (as the derived flow),
+// else the raw bytes held and all after them.
+//
 // Bounded: a session lives while its connection is open; one that can never yield plaintext
 // (hopeless(): not TLS, no keys, unsupported...) is dropped at once, its facts kept.
 #pragma once
@@ -29,7 +33,8 @@ public:
 
     /// `keys` must outlive the sink; the inner sink is owned. `at_open`: called when a TCP flow
     /// opens (new secrets embedded in the capture), like `refresh`.
-    TlsSink(std::unique_ptr<FlowSink> inner, const tls::KeyLog& keys, RefreshFn refresh = {}, RefreshFn at_open = {});
+    TlsSink(std::unique_ptr<FlowSink> inner, const tls::KeyLog& keys, RefreshFn refresh = {}, RefreshFn at_open = {},
+            bool hold = false);
     ~TlsSink() override;
 
     void on_open(FlowInfo& info, Timestamp ts) override;
@@ -42,6 +47,8 @@ public:
 
     /// The suffix of the plaintext files.
     static constexpr const char* kSuffix = ".tls";
+    /// Console mode: raw bytes held back per direction at most.
+    static constexpr std::size_t kHoldBytes = 256 * 1024;
     /// Sessions alive now (tests: bounded).
     [[nodiscard]] std::size_t sessions() const noexcept;
 
@@ -52,6 +59,8 @@ private:
     void update(Conn& c);
     void drop_if_hopeless(Conn& c);
     void close_plain(Conn& c, int dir, const FlowSummary& raw);
+    void hold_or_pass(Conn& c, int dir, FlowInfo& info, std::uint64_t offset, Bytes data, Timestamp ts);
+    void release(Conn& c, int dir);
 
     std::unique_ptr<FlowSink> inner_;
     const tls::KeyLog& keys_;
@@ -59,6 +68,7 @@ private:
     void keys_changed();
     std::unordered_map<std::uint64_t, std::unique_ptr<Conn>> conns_;   // by connection_id
     Timestamp now_;   // the packet time of the bytes being fed
+    bool hold_ = false;
 };
 
 }  // namespace tcpflow
