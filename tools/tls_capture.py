@@ -40,7 +40,7 @@ CASES = {}
 
 def case(name, port, ver, ciphers="", suites="", **kw):
     c = dict(port=port, version=ver, ciphers=ciphers, suites=suites, etm=True, keyupdate=False,
-             hrr=False, early=False, client_size=3000, server_size=5000, http=False)
+             hrr=False, early=False, client_size=3000, server_size=5000, http=False, chunk=3000)
     c.update(kw)
     CASES[name] = c
 
@@ -65,6 +65,10 @@ case("t13_early", 44316, TLS13, early=True)
 case("t13_1mb", 44317, TLS13, suites="TLS_AES_128_GCM_SHA256", client_size=200, server_size=1 << 20)
 case("t12_1mb", 44318, TLS12, "ECDHE-RSA-AES128-GCM-SHA256", client_size=200, server_size=1 << 20)
 case("https_443", 443, TLS13, http=True)   # the only case on the standard port
+# Not run unless named (tools/bench_tls.py): 1 GiB from the server, TLS 1.3 AES-128-GCM.
+case("bench_1g", 44399, TLS13, suites="TLS_AES_128_GCM_SHA256", client_size=200, server_size=1 << 30, bench=True,
+     chunk=16384)
+DEFAULT_CASES = [n for n, c in CASES.items() if not c.get("bench")]
 
 
 def die(msg, code=1):
@@ -86,7 +90,8 @@ def conf_file(path, suites="", groups=""):
 def payload(tag, size):
     """Deterministic, easy to tell apart: the case tag then a counter pattern."""
     head = ("<%s>" % tag).encode()
-    body = bytes((i * 7 + 13) & 0xFF for i in range(max(0, size - len(head))))
+    cycle = bytes((i * 7 + 13) & 0xFF for i in range(256))
+    body = cycle * (max(0, size - len(head)) // 256 + 1)
     return (head + body)[:size]
 
 
@@ -122,13 +127,14 @@ def recv_exact(s, n):
     return bytes(out)
 
 
-def send_parts(s, data, keyupdate):
-    """Writes data in 3000-byte writes (several records); a KeyUpdate in the middle."""
+def send_parts(s, data, keyupdate, chunk=3000):
+    """Writes data in `chunk`-byte writes (several records); a KeyUpdate in the middle."""
     half = len(data) // 2
-    for i in range(0, len(data), 3000):
-        if keyupdate and i <= half < i + 3000:
+    view = memoryview(data)
+    for i in range(0, len(data), chunk):
+        if keyupdate and i <= half < i + chunk:
             key_update(s)
-        s.sendall(data[i:i + 3000])
+        s.sendall(view[i:i + chunk])
 
 
 def role_server(a):
@@ -152,7 +158,7 @@ def role_server(a):
     got = recv_exact(s, len(open(a.expect, "rb").read()))
     with open(a.got, "wb") as f:
         f.write(got)
-    send_parts(s, open(a.data, "rb").read(), c["keyupdate"])
+    send_parts(s, open(a.data, "rb").read(), c["keyupdate"], c["chunk"])
     s.unwrap().close()
 
 
@@ -309,34 +315,38 @@ def run_early_case(name, c, out, cert, key):
                  version="TLSv1.3", early_data=(n == 1)) for n in (0, 1)]
 
 
-def pcap_tcp(path):
-    """(src port, dst port, flags) of every TCP packet in a tcpdump pcap of lo (Ethernet framing)."""
+def pcap_tcp(path, start=0):
+    """(src port, dst port, flags) of the TCP packets in a tcpdump pcap of lo (Ethernet framing),
+    from record offset `start` (0: the first); returns them and where the next record starts."""
     out = []
     with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 24:
-        return out
-    off = 24
-    while off + 16 <= len(data):
-        incl = struct.unpack_from("<I", data, off + 8)[0]
-        pkt = data[off + 16: off + 16 + incl]
-        off += 16 + incl
-        if len(pkt) < 14 + 20 or pkt[12:14] != b"\x08\x00" or pkt[23] != 6:
-            continue
-        ihl = (pkt[14] & 15) * 4
-        t = 14 + ihl
-        if len(pkt) < t + 14:
-            continue
-        sp, dp = struct.unpack_from(">HH", pkt, t)
-        out.append((sp, dp, pkt[t + 13]))
-    return out
+        off = max(start, 24)
+        while True:
+            f.seek(off)
+            hdr = f.read(16)
+            if len(hdr) < 16:
+                break
+            incl = struct.unpack_from("<I", hdr, 8)[0]
+            pkt = f.read(min(incl, 80))
+            if len(pkt) < min(incl, 80) or os.fstat(f.fileno()).st_size < off + 16 + incl:
+                break
+            off += 16 + incl
+            if len(pkt) < 14 + 20 or pkt[12:14] != b"\x08\x00" or pkt[23] != 6:
+                continue
+            t = 14 + (pkt[14] & 15) * 4
+            if len(pkt) < t + 14:
+                continue
+            sp, dp = struct.unpack_from(">HH", pkt, t)
+            out.append((sp, dp, pkt[t + 13]))
+    return out, off
 
 
 def wait_flushed(pcap, ports, deadline):
     """Every connection to ports has ended (two FINs or a RST) in the file tcpdump writes (-U)."""
+    ends, off = {}, 0
     while time.time() < deadline:
-        ends = {}
-        for sp, dp, fl in pcap_tcp(pcap):
+        pkts, off = pcap_tcp(pcap, off)
+        for sp, dp, fl in pkts:
             for p in (sp, dp):
                 if p in ports:
                     other = dp if p == sp else sp
@@ -356,12 +366,12 @@ def ports_total(ports):
 
 def client_ports(pcap, server_port):
     """Client ports of the connections to server_port, in SYN order."""
-    return [sp for sp, dp, fl in pcap_tcp(pcap) if dp == server_port and fl & 0x12 == 0x02]
+    return [sp for sp, dp, fl in pcap_tcp(pcap)[0] if dp == server_port and fl & 0x12 == 0x02]
 
 
 def inner(a):
     out = os.path.abspath(a.out)
-    names = a.cases.split(",") if a.cases else list(CASES)
+    names = a.cases.split(",") if a.cases else DEFAULT_CASES
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     cert, key = os.path.join(out, "cert.pem"), os.path.join(out, "key.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
@@ -418,7 +428,7 @@ def main():
     p.add_argument("--expect-size", type=int, default=0)
     a = p.parse_args()
     if a.list:
-        print("\n".join(CASES))
+        print("\n".join(DEFAULT_CASES))
         return
     if a.role == "server":
         return role_server(a)
