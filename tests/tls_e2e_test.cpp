@@ -500,4 +500,21 @@ TEST(TlsE2e, SameAsTshark) {
     }
 }
 
+// Catches: pcapng Decryption Secrets Blocks (editcap --inject-secrets) not reaching the key log.
+TEST(TlsE2e, SecretsEmbeddedInPcapng) {
+    NEED_CAPTURE();
+    if (!tool_on_path("editcap")) GTEST_SKIP() << "editcap is not on PATH (package tshark)";
+    TempDir tmp;
+    const auto e = run_program({"editcap", "--inject-secrets", "tls," + cap.keys(), cap.pcap(), tmp / "dsb.pcapng"});
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    Decrypted d;
+    decrypt(d, tmp / "dsb.pcapng", {"--tls-keylog", "/dev/null"});
+    ASSERT_EQ(d.run.exit_code, 0) << d.run.err;
+    for (const Conn& k : cap.conns) {
+        SCOPED_TRACE(k.name);
+        EXPECT_TRUE(d.files[c2s(k) + ".tls"] == k.client);
+        EXPECT_TRUE(d.files[s2c(k) + ".tls"] == k.server);
+    }
+}
+
 }  // namespace
