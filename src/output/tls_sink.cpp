@@ -37,6 +37,7 @@ struct TlsSink::Conn {
 void TlsSink::Out::on_plaintext(int dir, std::uint64_t offset, Bytes data) {
     if (dir < 0 || dir > 1 || data.empty()) return;
     Conn& c = *conn;
+    if (!c.used[dir] || c.closed[dir]) return;   // its raw flow closed: its .tls file is complete
     FlowInfo& p = c.plain[dir];
     if (c.show[dir] == Conn::Show::undecided && owner->hold_) {   // console: the plaintext, not the raw bytes
         c.show[dir] = Conn::Show::plain;
