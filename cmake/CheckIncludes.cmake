@@ -1,6 +1,6 @@
 # CheckIncludes.cmake: the include graph follows the layers (README "Layout").
 # Run as: cmake -DROOT=<source dir> -P CheckIncludes.cmake
-# - The core (base/, decode/, flow/, content/, traffic/) includes nothing of capture/, output/ or
+# - The core (base/, decode/, flow/, content/, traffic/, tls/) includes nothing of capture/, output/ or
 #   app/, nor cairo.
 # - base/ includes only base/.
 # - The decoding helpers (link_layer, ip, tunnel, defrag) never include the decoder: they share
@@ -18,7 +18,7 @@ function(check_files glob regex why)
   set(bad "${bad}" PARENT_SCOPE)
 endfunction()
 set(outer "#include \"tcpflow/(app|output|capture)/")
-foreach(layer base decode flow content traffic)
+foreach(layer base decode flow content traffic tls)
   check_files("${ROOT}/include/tcpflow/${layer}/*.h" "${outer}" "core includes an adapter")
   check_files("${ROOT}/src/${layer}/*.cpp" "${outer}" "core includes an adapter")
   check_files("${ROOT}/include/tcpflow/${layer}/*.h" "#include <cairo" "core includes cairo (netviz draws in output/)")
