@@ -98,10 +98,14 @@ std::unique_ptr<TlsKeyFiles> TlsKeyFiles::open(const std::vector<std::string>& p
 }
 
 std::unique_ptr<FlowSink> TlsKeyFiles::wrap(std::unique_ptr<FlowSink> inner, bool reread, bool console) {
-    TlsSink::RefreshFn refresh, at_open;
-    if (growing_ && reread) refresh = [this] { return this->reread(); };
-    if (reread && embedded_fn_) at_open = [this] { return take_embedded(); };
-    return std::make_unique<TlsSink>(std::move(inner), keys_, std::move(refresh), std::move(at_open), console);
+    TlsSink::Settings set;
+    if (growing_ && reread) set.refresh = [this] { return this->reread(); };
+    if (reread && embedded_fn_) set.at_open = [this] { return take_embedded(); };
+    set.hold = console;
+    // Reading files, the key logs are complete: a connection without secrets stops at once
+    // (secrets embedded in a pcapng apply to the connections after them).
+    set.wait_for_keys = growing_;
+    return std::make_unique<TlsSink>(std::move(inner), keys_, std::move(set));
 }
 
 }  // namespace tcpflow

@@ -39,7 +39,7 @@ void TlsSink::Out::on_plaintext(int dir, std::uint64_t offset, Bytes data) {
     Conn& c = *conn;
     if (!c.used[dir] || c.closed[dir]) return;   // its raw flow closed: its .tls file is complete
     FlowInfo& p = c.plain[dir];
-    if (c.show[dir] == Conn::Show::undecided && owner->hold_) {   // console: the plaintext, not the raw bytes
+    if (c.show[dir] == Conn::Show::undecided && owner->set_.hold) {   // console: the plaintext, not the raw bytes
         c.show[dir] = Conn::Show::plain;
         c.held[dir].clear();
         c.held[dir].shrink_to_fit();
@@ -54,9 +54,8 @@ void TlsSink::Out::on_plaintext(int dir, std::uint64_t offset, Bytes data) {
     if (offset + data.size() > c.plain_size[dir]) c.plain_size[dir] = offset + data.size();
 }
 
-TlsSink::TlsSink(std::unique_ptr<FlowSink> inner, const tls::KeyLog& keys, RefreshFn refresh, RefreshFn at_open,
-                 bool hold)
-    : inner_{std::move(inner)}, keys_{keys}, refresh_{std::move(refresh)}, at_open_{std::move(at_open)}, hold_{hold} {}
+TlsSink::TlsSink(std::unique_ptr<FlowSink> inner, const tls::KeyLog& keys, Settings settings)
+    : inner_{std::move(inner)}, keys_{keys}, set_{std::move(settings)} {}
 
 TlsSink::~TlsSink() = default;
 
@@ -83,7 +82,7 @@ TlsSink::Conn* TlsSink::conn_of(const FlowInfo& info, int& dir) {
 void TlsSink::on_open(FlowInfo& info, Timestamp ts) {
     inner_->on_open(info, ts);
     if (info.proto != Transport::tcp || info.path_suffix != nullptr) return;
-    if (at_open_ && at_open_()) keys_changed();
+    if (set_.at_open && set_.at_open()) keys_changed();
     int dir = -1;
     Conn* c = conn_of(info, dir);
     if (c == nullptr) {
@@ -92,7 +91,7 @@ void TlsSink::on_open(FlowInfo& info, Timestamp ts) {
             slot = std::make_unique<Conn>();
             slot->out.owner = this;
             slot->out.conn = slot.get();
-            slot->session = std::make_unique<tls::Session>(keys_, slot->out);
+            slot->session = std::make_unique<tls::Session>(keys_, slot->out, set_.wait_for_keys);
         }
         c = slot.get();
         dir = c->used[0] ? 1 : 0;
@@ -117,14 +116,14 @@ void TlsSink::on_open(FlowInfo& info, Timestamp ts) {
 void TlsSink::on_data(FlowInfo& info, std::uint64_t offset, Bytes data, Timestamp ts) {
     int dir = -1;
     Conn* c = info.tls ? conn_of(info, dir) : nullptr;
-    if (!hold_ || c == nullptr) inner_->on_data(info, offset, data, ts);
+    if (!set_.hold || c == nullptr) inner_->on_data(info, offset, data, ts);
     if (c == nullptr) return;
     if (c->session) {
         now_ = ts;
         c->session->feed(dir, offset, data);
         drop_if_hopeless(*c);
     }
-    if (hold_) hold_or_pass(*c, dir, info, offset, data, ts);
+    if (set_.hold) hold_or_pass(*c, dir, info, offset, data, ts);
 }
 
 /// Console mode: the raw bytes wait until the direction is known to decrypt (then they are
@@ -151,7 +150,7 @@ void TlsSink::hold_or_pass(Conn& c, int dir, FlowInfo& info, std::uint64_t offse
 
 /// Console mode: direction `dir` shows its raw bytes; those held back go on now.
 void TlsSink::release(Conn& c, int dir) {
-    if (!hold_ || c.show[dir] != Conn::Show::undecided) return;
+    if (!set_.hold || c.show[dir] != Conn::Show::undecided) return;
     c.show[dir] = Conn::Show::raw;
     std::vector<std::uint8_t>& h = c.held[dir];
     if (!h.empty() && c.raw[dir] != nullptr) inner_->on_data(*c.raw[dir], c.held_offset[dir], Bytes{h.data(), h.size()}, c.held_ts[dir]);
@@ -251,7 +250,7 @@ void TlsSink::keys_changed() {
 }
 
 void TlsSink::flush() {
-    if (refresh_ && refresh_()) keys_changed();
+    if (set_.refresh && set_.refresh()) keys_changed();
     inner_->flush();
 }
 

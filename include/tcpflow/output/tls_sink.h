@@ -31,10 +31,14 @@ public:
     /// when new secrets arrived (sessions waiting for keys retry).
     using RefreshFn = std::function<bool()>;
 
-    /// `keys` must outlive the sink; the inner sink is owned. `at_open`: called when a TCP flow
-    /// opens (new secrets embedded in the capture), like `refresh`.
-    TlsSink(std::unique_ptr<FlowSink> inner, const tls::KeyLog& keys, RefreshFn refresh = {}, RefreshFn at_open = {},
-            bool hold = false);
+    struct Settings {
+        RefreshFn refresh;          ///< at every flush (growing key logs)
+        RefreshFn at_open;          ///< when a TCP flow opens (secrets embedded in the capture)
+        bool hold = false;          ///< console mode (see above)
+        bool wait_for_keys = true;  ///< sessions wait (buffering) for secrets that may come later (live)
+    };
+    /// `keys` must outlive the sink; the inner sink is owned.
+    TlsSink(std::unique_ptr<FlowSink> inner, const tls::KeyLog& keys, Settings settings);
     ~TlsSink() override;
 
     void on_open(FlowInfo& info, Timestamp ts) override;
@@ -64,11 +68,10 @@ private:
 
     std::unique_ptr<FlowSink> inner_;
     const tls::KeyLog& keys_;
-    RefreshFn refresh_, at_open_;
+    Settings set_;
     void keys_changed();
     std::unordered_map<std::uint64_t, std::unique_ptr<Conn>> conns_;   // by connection_id
     Timestamp now_;   // the packet time of the bytes being fed
-    bool hold_ = false;
 };
 
 }  // namespace tcpflow
