@@ -520,4 +520,38 @@ TEST(TlsE2e, SecretsEmbeddedInPcapng) {
     }
 }
 
+// Catches: a live capture not rereading a key log that grows (the secrets of each connection are
+// appended only after all its data went by: the records must wait and be decrypted after the
+// reread), or the live path writing different plaintext. tls_capture.py --live runs the built
+// binary with -i lo in the namespace.
+TEST(TlsE2e, LiveCaptureRereadsAGrowingKeyLog) {
+    NEED_CAPTURE();
+    TempDir tmp;
+    const std::string script = std::string(TCPFLOW_SOURCE_DIR) + "/tools/tls_capture.py";
+    const auto r = run_program({"/usr/bin/env", "python3", script, tmp / "cap", "--cases", "t13_aes128gcm,t12_cbc_sha256_mte",
+                                "--live", TCPFLOW_BINARY},
+                               "", 120);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::istringstream in(read_file(tmp / "cap/manifest.txt"));
+    const auto out = files(tmp / "cap/live");
+    int conns = 0;
+    for (std::string line; std::getline(in, line); ++conns) {
+        std::istringstream w(line);
+        Conn k;
+        std::string cf, sf;
+        unsigned cp = 0, sp = 0;
+        w >> k.name >> k.n >> cp >> sp >> k.version >> k.cipher >> cf >> sf;
+        k.cport = static_cast<std::uint16_t>(cp);
+        k.sport = static_cast<std::uint16_t>(sp);
+        SCOPED_TRACE(k.name);
+        const auto c = out.find(c2s(k) + ".tls");
+        const auto s = out.find(s2c(k) + ".tls");
+        ASSERT_NE(c, out.end());
+        ASSERT_NE(s, out.end());
+        EXPECT_TRUE(c->second == read_file(tmp / ("cap/" + cf)));
+        EXPECT_TRUE(s->second == read_file(tmp / ("cap/" + sf)));
+    }
+    EXPECT_EQ(conns, 2);
+}
+
 }  // namespace

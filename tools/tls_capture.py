@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Real TLS stacks over loopback, captured: test material for TLS decryption (issue 19).
 
-    tools/tls_capture.py OUTDIR [--cases a,b,...] [--list]
+    tools/tls_capture.py OUTDIR [--cases a,b,...] [--list] [--live TCPFLOW]
 
 As root, creates a network namespace (removed afterwards), brings its loopback up, starts tcpdump on
 it (-i lo -s 0 -U) and runs every case: a TLS server and client (Python's ssl module, or openssl
@@ -13,6 +13,10 @@ s_server/s_client for 0-RTT) over 127.0.0.1, each case on its own server port. W
     manifest.txt             the same, one connection a line (CASE N CPORT SPORT VERSION CIPHER CFILE SFILE)
     CASE/N.client.bin        the exact bytes the client application wrote on connection N
     CASE/N.server.bin        the exact bytes the server application wrote
+
+--live TCPFLOW: TCPFLOW -i lo --tls-keylog OUTDIR/live.keys runs meanwhile, writing OUTDIR/live/;
+the key log is empty when it starts and each client appends its secrets to it only after all its
+data was exchanged (then waits, connection open, for its plaintext to appear).
 
 Not root: exits 77 with the reason on stderr. Certificates: a throwaway self-signed RSA key made in
 OUTDIR. Python's ssl picks TLS 1.3 suites and groups from OPENSSL_CONF, so each side runs in its own
@@ -184,7 +188,25 @@ def role_client(a):
     got = recv_exact(s, a.expect_size)
     with open(a.got, "wb") as f:
         f.write(got)
+    live_keys = os.environ.get("TLS_CAPTURE_LIVE_KEYS")
+    if live_keys:
+        hand_over_keys(a.keylog, live_keys, cport, c["port"], len(got))
     s.unwrap().close()
+
+
+def hand_over_keys(mine, live_keys, cport, sport, size):
+    """--live: the secrets reach the key log the live tcpflow reads only now, after every byte was
+    exchanged (so it has to hold the records and reread the growing file); the connection stays
+    open until the server's plaintext is in its .tls file (polled, deadline 20 s)."""
+    with open(mine) as f:
+        text = f.read()
+    with open(live_keys, "a") as f:
+        f.write(text)
+    out = os.path.join(os.path.dirname(live_keys), "live",
+                       "127.000.000.001.%05d-127.000.000.001.%05d.tls" % (sport, cport))
+    deadline = time.time() + 20
+    while time.time() < deadline and not (os.path.exists(out) and os.path.getsize(out) >= size):
+        time.sleep(0.01)
 
 
 def wait_listen(port, deadline):
@@ -224,7 +246,7 @@ def run_python_case(name, c, out, cert, key):
     if srv.stdout.readline().strip() != b"ready":
         die(name + ": server did not start")
     cli = subprocess.run([sys.executable, HERE, "--role", "client", "--case", js,
-                          "--keylog", os.path.join(d, "keys.log"), "--data", os.path.join(d, "0.client.bin"),
+                          "--keylog", os.environ.get("TLS_CAPTURE_KEYLOG") or os.path.join(d, "keys.log"), "--data", os.path.join(d, "0.client.bin"),
                           "--expect-size", str(len(sdata)), "--got", os.path.join(d, "0.client.got")],
                          env=dict(env, OPENSSL_CONF=cconf), stdout=subprocess.PIPE, timeout=60)
     if srv.wait(timeout=60) != 0 or cli.returncode != 0:
@@ -369,6 +391,36 @@ def client_ports(pcap, server_port):
     return [sp for sp, dp, fl in pcap_tcp(pcap)[0] if dp == server_port and fl & 0x12 == 0x02]
 
 
+def start_live(a, out):
+    """--live BIN: BIN -i lo with --tls-keylog on a key log that is empty now and that the clients
+    append to while the capture runs (TLS_CAPTURE_LIVE_KEYS, hand_over_keys)."""
+    keys = os.path.join(out, "live.keys")
+    open(keys, "w").close()
+    os.environ["TLS_CAPTURE_LIVE_KEYS"] = keys   # the clients append their secrets late (hand_over_keys)
+    os.makedirs(os.path.join(out, "live"), exist_ok=True)
+    tf = subprocess.Popen([a.live, "-i", "lo", "-o", os.path.join(out, "live"), "--tls-keylog", keys, "tcp"],
+                          stderr=subprocess.PIPE)
+    line = tf.stderr.readline()
+    if b"listening on" not in line:
+        die("tcpflow did not start: " + line.decode(errors="replace"))
+    return tf
+
+
+def wait_live(out, manifest, deadline):
+    """The live tcpflow wrote every connection's server plaintext (.tls), whole (it flushes at
+    least every 100 ms)."""
+    want = []
+    for n, conns in manifest.items():
+        for c in conns:
+            name = "127.000.000.001.%05d-127.000.000.001.%05d.tls" % (c["server_port"], c["client_port"])
+            want.append((os.path.join(out, "live", name), os.path.getsize(os.path.join(out, c["server"]))))
+    while time.time() < deadline:
+        if all(os.path.exists(p) and os.path.getsize(p) >= size for p, size in want):
+            return
+        time.sleep(0.01)
+    # Not fatal here: the test compares what was written and says what is missing.
+
+
 def inner(a):
     out = os.path.abspath(a.out)
     names = a.cases.split(",") if a.cases else DEFAULT_CASES
@@ -382,6 +434,7 @@ def inner(a):
     line = td.stderr.readline()
     if b"listening on" not in line:
         die("tcpdump did not start: " + line.decode(errors="replace"))
+    live = start_live(a, out) if a.live else None
     manifest, ports = {}, {}
     try:
         def one(n):
@@ -392,12 +445,18 @@ def inner(a):
                 manifest[n] = conns
                 ports[CASES[n]["port"]] = len(conns)
         wait_flushed(pcap, ports, time.time() + 20)
+        if live:
+            wait_live(out, manifest, time.time() + 20)
     finally:
         td.send_signal(signal.SIGINT)
         td.wait(timeout=20)
+        if live:
+            live.send_signal(signal.SIGINT)
+            live.wait(timeout=20)
     with open(os.path.join(out, "keys.log"), "w") as k:
         for n in names:
-            with open(os.path.join(out, n, "keys.log")) as f:
+            path = os.environ.get("TLS_CAPTURE_KEYLOG") or os.path.join(out, n, "keys.log")
+            with open(path) as f:
                 k.write(f.read())
     for n in names:
         cps = client_ports(pcap, CASES[n]["port"])
@@ -426,6 +485,7 @@ def main():
     for o in ("cert", "key", "data", "expect", "got", "keylog"):
         p.add_argument("--" + o)
     p.add_argument("--expect-size", type=int, default=0)
+    p.add_argument("--live", default="", help="also capture live with this tcpflow binary (OUT/live)")
     a = p.parse_args()
     if a.list:
         print("\n".join(DEFAULT_CASES))
@@ -451,7 +511,8 @@ def main():
     subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
         r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, HERE, "--inner", a.out] +
-                           (["--cases", a.cases] if a.cases else []))
+                           (["--cases", a.cases] if a.cases else []) +
+                           (["--live", os.path.abspath(a.live)] if a.live else []))
     finally:
         subprocess.run(["ip", "netns", "delete", ns])
     sys.exit(r.returncode)
