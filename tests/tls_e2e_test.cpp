@@ -554,4 +554,31 @@ TEST(TlsE2e, LiveCaptureRereadsAGrowingKeyLog) {
     EXPECT_EQ(conns, 2);
 }
 
+// Catches: the -j worker sinks decrypting differently from the single-threaded run (each
+// worker has its own TLS sink; both directions of a connection go to one worker).
+TEST(TlsE2e, WorkersWriteTheSameFiles) {
+    NEED_CAPTURE();
+    Decrypted one, two;
+    decrypt(one, cap.pcap(), {"--tls-keylog", cap.keys()});
+    decrypt(two, cap.pcap(), {"--tls-keylog", cap.keys(), "-j", "2"});
+    ASSERT_EQ(two.run.exit_code, 0) << two.run.err;
+    one.files.erase("flows.jsonl");
+    two.files.erase("flows.jsonl");
+    EXPECT_EQ(one.files.size(), two.files.size());
+    EXPECT_TRUE(one.files == two.files);
+}
+
+// Catches: -c with --flow-index (the console sink inside the finishing sink) losing the TLS
+// facts of the index or printing ciphertext.
+TEST(TlsE2e, ConsoleWithFlowIndex) {
+    NEED_CAPTURE();
+    TempDir tmp;
+    const auto r = run_tcpflow({"-r", cap.pcap(), "-c", "--tls-keylog", cap.keys(), "--flow-index=" + tmp / "f.jsonl",
+                                "port 443"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("GET /secret.txt HTTP/1.1"), std::string::npos);
+    const std::string index = read_file(tmp / "f.jsonl");
+    EXPECT_NE(index.find("\"tls\":{\"version\":\"TLS 1.3\""), std::string::npos) << index;
+}
+
 }  // namespace

@@ -272,8 +272,9 @@ std::optional<ExitStatus> Run::make_sinks() {
                 }
             }
             console = cs.get();
-            sink = tls ? tls->wrap(std::move(cs), true, true) : std::move(cs);
+            sink = std::move(cs);
             if (index) sink = std::make_unique<FinishingSink>(std::move(sink), closed, ended);
+            if (tls) sink = tls->wrap(std::move(sink), true, true);   // outside: connection ends reach it
             break;
         }
         case SinkKind::discard: sink = std::make_unique<DiscardSink>(closed, ended); break;
