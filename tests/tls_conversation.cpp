@@ -161,15 +161,21 @@ Conversation make12(const Tls12Spec& spec) {
     sh.random = kServerRandom;
     sh.etm = spec.server_etm;
     Buf flight = server_hello(sh);
-    append(flight, message(11, counting(2000, 1)));
-    append(flight, message(14, {}));
+    if (!spec.resumed) {
+        append(flight, message(11, counting(2000, 1)));
+        append(flight, message(14, {}));
+    }
     w.put(1, record(22, flight));
-    w.put(0, record(22, message(16, counting(33, 4))));
+    auto server_finish = [&] {
+        w.put(1, record(22, message(4, counting(50, 6))));
+        w.put(1, record(20, Buf{1}));
+        w.put(1, seal12(*s, keys->server, 0, 22, message(20, counting(12, 9)), etm));
+    };
+    if (spec.resumed) server_finish();
+    if (!spec.resumed) w.put(0, record(22, message(16, counting(33, 4))));
     w.put(0, record(20, Buf{1}));
     w.put(0, seal12(*s, keys->client, 0, 22, message(20, counting(12, 8)), etm));
-    w.put(1, record(22, message(4, counting(50, 6))));
-    w.put(1, record(20, Buf{1}));
-    w.put(1, seal12(*s, keys->server, 0, 22, message(20, counting(12, 9)), etm));
+    if (!spec.resumed) server_finish();
     for (int dir = 0; dir < 2; ++dir) {
         const TrafficKeys& k = dir == 0 ? keys->client : keys->server;
         std::uint64_t seq = 1;

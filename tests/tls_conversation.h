@@ -35,6 +35,7 @@ Conversation make13(const Tls13Spec& spec);
 struct Tls12Spec {
     std::uint16_t suite = 0xC02F;
     bool client_etm = false, server_etm = false;
+    bool resumed = false;  // abbreviated handshake: the server's ChangeCipherSpec and Finished first
     std::size_t app_records = 3;
     std::size_t app_size = 300;
 };

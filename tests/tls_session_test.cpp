@@ -222,3 +222,11 @@ TEST(TlsSession, Tls12EncryptThenMacOnlyWhenBothHellosSayIt) {
         expect_clean(run(c), c, client ? "client offers" : "server only");
     }
 }
+
+TEST(TlsSession, Tls12AbbreviatedHandshake) {
+    Tls12Spec spec;
+    spec.resumed = true;
+    const Conversation c = make12(spec);
+    expect_clean(run(c), c, "resumed");
+    expect_clean(run(c, 5, false), c, "resumed, client first");
+}

@@ -9,7 +9,9 @@
 # Targets: fuzz_decoder (one frame into the decoder), fuzz_reassembler (synthetic segments into the
 # flow table), fuzz_pipeline (a capture file through tcpflow::run, the function main calls, under 8
 # option sets: -w, -K, -j, -e http, -c, ...), fuzz_http_body (a response stream into the HTTP body
-# parser and zlib), fuzz_capture_reader (a capture file into the native pcap/pcapng reader).
+# parser and zlib), fuzz_capture_reader (a capture file into the native pcap/pcapng reader),
+# fuzz_tls_session (both directions of a TLS connection into the TLS session: raw bytes, or edits
+# of conversations the tests build, with their key log).
 #
 # usage: tools/fuzz.sh [SECONDS] [TARGET...]
 # Longer runs keep their corpus between runs, so each one starts where the last stopped, e.g. an
@@ -22,7 +24,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-${TCPFLOW_FUZZ_SECONDS:-20}}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_decoder fuzz_reassembler fuzz_pipeline fuzz_http_body fuzz_capture_reader)
+((${#targets[@]})) || targets=(fuzz_decoder fuzz_reassembler fuzz_pipeline fuzz_http_body fuzz_capture_reader fuzz_tls_session)
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 corpus_dir=${FUZZ_CORPUS_DIR:-$build/corpus}
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -42,6 +44,7 @@ for t in "${targets[@]}"; do
     fuzz_http_body) max_len=16384 ;;
     fuzz_reassembler) max_len=16384 ;;
     fuzz_capture_reader) max_len=16384 ;;
+    fuzz_tls_session) max_len=8192 ;;
     *) max_len=4096 ;;
   esac
   mkdir -p "$corpus_dir/$t" "$build/crashes/$t"

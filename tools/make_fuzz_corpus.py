@@ -4,7 +4,8 @@
 (../shared/corpus, or $TCPFLOW_CORPUS), so no capture needs to be checked in.
 
 usage: make_fuzz_corpus.py OUTDIR [CORPUS_DIR]      (Python 3 standard library only)
-writes OUTDIR/decoder/*, OUTDIR/reassembler/*, OUTDIR/pipeline/*, OUTDIR/http_body/*
+writes OUTDIR/decoder/*, OUTDIR/reassembler/*, OUTDIR/pipeline/*, OUTDIR/http_body/*,
+OUTDIR/tls_session/*
 
 pipeline seeds are one option-set byte (fuzz/fuzz_pipeline.cpp's kOptionSets) followed by a
 capture file; corpus captures over PIPELINE_MAX bytes are cut at a record (pcap) or block (pcapng)
@@ -143,6 +144,20 @@ def http_seeds(out):
         write(f"{out}/http_body/{name}-opts", bytes([(i * 37) & 0xFF | 0x02]) + s)
 
 
+def tls_seeds(out):
+    """fuzz_tls_session: byte 0 the mode (see the target). Conversation mode: every conversation,
+    whole and in small feeds, unedited and with one edit; raw mode: hello records as pieces."""
+    for pick in range(16):
+        write(f"{out}/tls_session/conv-{pick:02d}", bytes([2, pick, 0]))
+        write(f"{out}/tls_session/conv-{pick:02d}-small", bytes([3, pick, 1]))
+        write(f"{out}/tls_session/conv-{pick:02d}-edit", bytes([2, pick, 5, 0x00, 0x60, 0x01]))
+    hello = bytes([22, 3, 1, 0, 8, 1, 0, 0, 4, 3, 3, 0, 0])
+    def pieces(d, data):
+        return b"".join(bytes([((len(c) - 1) << 2) | d]) + c for c in (data[i:i + 64] for i in range(0, len(data), 64)))
+    write(f"{out}/tls_session/raw-hellos", bytes([0]) + pieces(0, hello) + pieces(1, hello.replace(b"\x01", b"\x02", 2)))
+    write(f"{out}/tls_session/raw-text", bytes([1]) + pieces(0, b"GET / HTTP/1.1\r\n\r\n"))
+
+
 def pcapng(eth_frames, ip_packets, big=False):
     """Two sections: Ethernet and raw-IP interfaces (2^-20 s, offset), EPBs, an SPB, a custom
     block, decryption secrets, an obsolete packet block."""
@@ -230,6 +245,7 @@ def main():
     write(f"{out}/reassembler/tiny-memory", b"\x20" + disorder + inorder)
     jumps = hs + rec(0x18, length=10) + rec(0x18, mode=4, length=10) + rec(0x18, mode=4, length=10)
     write(f"{out}/reassembler/jumps", b"\x02" + jumps)
+    tls_seeds(out)
     print(f"wrote seed corpora under {out} ({n} corpus captures)")
 
 

@@ -225,7 +225,8 @@ Step Session::Impl::plain_record(int d, const Record& rec) {
     case content::application_data:  // before keys: not TLS as we know it
         stop(d, Stop::malformed, dir.processed);
         return Step::stop;
-    default: return Step::next;  // alerts, heartbeats
+    case content::alert: return Step::next;  // a plaintext alert ends nothing we need
+    default: return Step::next;              // heartbeats
     }
 }
 
@@ -464,6 +465,7 @@ void Session::end(int dir) {
         ++s.facts.dir[dir].records;
         s.stop(dir, Stop::hole, d.next_offset);
     }
+    s.settle();  // a client waiting for the server's word on 0-RTT goes on without it
 }
 
 const Facts& Session::facts() const noexcept { return impl_->facts; }
