@@ -22,9 +22,18 @@ struct Harness {
     void add(const std::string& text) {
         keys.add(Bytes{reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, stats, true);
     }
-    void feed_all(const Conversation& c) {
-        session.feed(0, 0, c.stream[0]);
-        session.feed(1, 0, c.stream[1]);
+    /// Both streams, interleaved in pieces of `chunk` bytes (0: whole): pieces make records
+    /// arrive split, so AES-GCM and ChaCha20-Poly1305 records are decrypted as they come.
+    void feed_all(const Conversation& c, std::size_t chunk = 0) {
+        std::size_t pos[2] = {0, 0};
+        while (pos[0] < c.stream[0].size() || pos[1] < c.stream[1].size()) {
+            for (int d = 0; d < 2; ++d) {
+                const std::size_t n = std::min(chunk ? chunk : c.stream[d].size(), c.stream[d].size() - pos[d]);
+                if (n == 0) continue;
+                session.feed(d, pos[d], Bytes{c.stream[d]}.subspan(pos[d], n));
+                pos[d] += n;
+            }
+        }
     }
     const DirectionFacts& dir(int d) const { return session.facts().dir[d]; }
 };
@@ -78,13 +87,15 @@ TEST(TlsStop, RetransmittedBytesAreIgnored) {
 
 TEST(TlsStop, Tls13WrongKeyFailsOnceAndStops) {
     const Conversation c = make13({});
-    Harness h{replace_secret(c.keylog, "SERVER_TRAFFIC_SECRET_0")};
-    h.feed_all(c);
-    EXPECT_EQ(h.dir(1).stop, Stop::auth_failed);
-    EXPECT_EQ(h.dir(1).auth_failures, 1u);
-    EXPECT_TRUE(h.out.data[1].empty());
-    EXPECT_EQ(h.dir(1).stop_offset, c.record_starts[1][4]);  // SH, CCS, 2 flight records, then this
-    EXPECT_EQ(h.out.data[0], c.expect[0]);
+    for (std::size_t chunk : {0u, 1u, 100u}) {
+        Harness h{replace_secret(c.keylog, "SERVER_TRAFFIC_SECRET_0")};
+        h.feed_all(c, chunk);
+        EXPECT_EQ(h.dir(1).stop, Stop::auth_failed) << chunk;
+        EXPECT_EQ(h.dir(1).auth_failures, 1u) << chunk;
+        EXPECT_TRUE(h.out.data[1].empty()) << chunk;
+        EXPECT_EQ(h.dir(1).stop_offset, c.record_starts[1][4]) << chunk;  // SH, CCS, 2 flight records
+        EXPECT_EQ(h.out.data[0], c.expect[0]) << chunk;
+    }
     // A wrong handshake secret fails at the first encrypted record.
     Harness g{replace_secret(c.keylog, "SERVER_HANDSHAKE_TRAFFIC_SECRET")};
     g.feed_all(c);
@@ -106,15 +117,17 @@ TEST(TlsStop, Tls12WrongMasterSecretStopsAfterThreeFailures) {
 }
 
 TEST(TlsStop, Tls12OneCorruptRecordIsSkippedAndCounted) {
-    for (std::uint16_t suite : std::initializer_list<std::uint16_t>{0xC02F, 0xC013}) {
+    for (std::uint16_t suite : std::initializer_list<std::uint16_t>{0xC02F, 0xCCA8, 0xC013})
+    for (std::size_t chunk : {0u, 1u, 50u})
+    for (std::size_t where : {10u, 30u, 135u}) {  // (GCM) the explicit nonce, the ciphertext, the tag
         Tls12Spec spec;
         spec.suite = suite;
         spec.app_size = 100;
         Conversation c = make12(spec);
         const std::size_t second_app = c.record_starts[1][c.record_starts[1].size() - 3];
-        c.stream[1][second_app + 30] ^= 0x40;
+        c.stream[1][second_app + where] ^= 0x40;
         Harness h{c.keylog};
-        h.feed_all(c);
+        h.feed_all(c, chunk);
         EXPECT_EQ(h.dir(1).auth_failures, 1u);
         EXPECT_EQ(h.dir(1).stop, Stop::none);
         // The first and third records arrive; the corrupted second one does not.

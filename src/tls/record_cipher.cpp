@@ -97,41 +97,28 @@ Unprotect RecordCipher::decrypt(Bytes header, Bytes body, std::uint64_t seq, Pla
     return is_aead(cipher_) ? aead(header, body, seq, out) : cbc(header, body, seq, out);
 }
 
-bool RecordCipher::aead_open(Bytes nonce, Bytes aad, Bytes ciphertext, Bytes tag) {
+bool RecordCipher::ccm_open(Bytes nonce, Bytes aad, Bytes ciphertext, Bytes tag) {
     int len = 0;
     std::uint8_t* tag_data = const_cast<std::uint8_t*>(tag.data());  // EVP_CIPHER_CTX_ctrl takes void*
-    if (is_ccm(cipher_)) {
-        if (EVP_DecryptInit_ex(ctx_, evp_cipher_, nullptr, nullptr, nullptr) != 1 ||
-            EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_SET_IVLEN, as_int(nonce.size()), nullptr) != 1 ||
-            EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_SET_TAG, as_int(tag.size()), tag_data) != 1 ||
-            EVP_DecryptInit_ex(ctx_, nullptr, nullptr, keys_.key.data(), nonce.data()) != 1 ||
-            EVP_DecryptUpdate(ctx_, nullptr, &len, nullptr, as_int(ciphertext.size())) != 1 ||
-            EVP_DecryptUpdate(ctx_, nullptr, &len, aad.data(), as_int(aad.size())) != 1)
-            return false;
-        return EVP_DecryptUpdate(ctx_, out_.data(), &len, ciphertext.data(), as_int(ciphertext.size())) == 1;
-    }
-    int fin = 0;
-    return EVP_DecryptInit_ex(ctx_, nullptr, nullptr, nullptr, nonce.data()) == 1 &&
-           EVP_DecryptUpdate(ctx_, nullptr, &len, aad.data(), as_int(aad.size())) == 1 &&
-           EVP_DecryptUpdate(ctx_, out_.data(), &len, ciphertext.data(), as_int(ciphertext.size())) == 1 &&
+    return EVP_DecryptInit_ex(ctx_, evp_cipher_, nullptr, nullptr, nullptr) == 1 &&
+           EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_SET_IVLEN, as_int(nonce.size()), nullptr) == 1 &&
            EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_SET_TAG, as_int(tag.size()), tag_data) == 1 &&
-           EVP_DecryptFinal_ex(ctx_, out_.data() + len, &fin) == 1;
+           EVP_DecryptInit_ex(ctx_, nullptr, nullptr, keys_.key.data(), nonce.data()) == 1 &&
+           EVP_DecryptUpdate(ctx_, nullptr, &len, nullptr, as_int(ciphertext.size())) == 1 &&
+           EVP_DecryptUpdate(ctx_, nullptr, &len, aad.data(), as_int(aad.size())) == 1 &&
+           EVP_DecryptUpdate(ctx_, out_.data(), &len, ciphertext.data(), as_int(ciphertext.size())) == 1;
 }
 
-Unprotect RecordCipher::aead(Bytes header, Bytes body, std::uint64_t seq, Plain& out) {
-    const std::size_t tag_len = tag_length(cipher_);
-    const bool explicit_nonce = !tls13_ && cipher_ != Cipher::chacha20_poly1305;
-    const std::size_t explicit_len = explicit_nonce ? 8 : 0;
-    if (body.size() < explicit_len + tag_len || body.size() - explicit_len - tag_len > out_.size())
-        return Unprotect::malformed;
-    ByteReader r{body};
-    const Bytes explicit_part = r.take(explicit_len).value_or(Bytes{});
-    const Bytes ciphertext = r.take(r.remaining() - tag_len).value_or(Bytes{});
-    const Bytes tag = r.rest();
+std::size_t RecordCipher::explicit_length() const noexcept {
+    return !tls13_ && cipher_ != Cipher::chacha20_poly1305 ? 8 : 0;
+}
+
+bool RecordCipher::open_record(Bytes header, Bytes explicit_part, std::uint64_t seq, std::size_t ct_len,
+                               Bytes ciphertext, Bytes tag) {
     std::array<std::uint8_t, 12> nonce{};
-    if (explicit_nonce) {
+    if (explicit_length() > 0) {
         for (std::size_t i = 0; i < 4 && i < keys_.iv.size(); ++i) nonce[i] = keys_.iv[i];
-        for (std::size_t i = 0; i < 8; ++i) nonce[4 + i] = explicit_part[i];
+        for (std::size_t i = 0; i < 8 && i < explicit_part.size(); ++i) nonce[4 + i] = explicit_part[i];
     } else {
         nonce = xor_nonce(keys_.iv, seq);
     }
@@ -140,16 +127,93 @@ Unprotect RecordCipher::aead(Bytes header, Bytes body, std::uint64_t seq, Plain&
     if (!tls13_) {
         put_be64(aad12.data(), seq);
         for (std::size_t i = 0; i < 3; ++i) aad12[8 + i] = header[i];
-        aad12[11] = static_cast<std::uint8_t>(ciphertext.size() >> 8);
-        aad12[12] = static_cast<std::uint8_t>(ciphertext.size());
+        aad12[11] = static_cast<std::uint8_t>(ct_len >> 8);
+        aad12[12] = static_cast<std::uint8_t>(ct_len);
         aad = aad12;
     }
-    if (!aead_open(nonce, aad, ciphertext, tag)) return Unprotect::auth_failed;
-    const Bytes plain{out_.data(), ciphertext.size()};
+    if (is_ccm(cipher_)) return ccm_open(nonce, aad, ciphertext, tag);
+    int len = 0;
+    return EVP_DecryptInit_ex(ctx_, nullptr, nullptr, nullptr, nonce.data()) == 1 &&
+           EVP_DecryptUpdate(ctx_, nullptr, &len, aad.data(), as_int(aad.size())) == 1;
+}
+
+bool RecordCipher::close_record(Bytes tag) {
+    int fin = 0;
+    std::uint8_t* tag_data = const_cast<std::uint8_t*>(tag.data());
+    return EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_SET_TAG, as_int(tag.size()), tag_data) == 1 &&
+           EVP_DecryptFinal_ex(ctx_, out_.data(), &fin) == 1;
+}
+
+Unprotect RecordCipher::aead(Bytes header, Bytes body, std::uint64_t seq, Plain& out) {
+    const std::size_t tag_len = tag_length(cipher_);
+    const std::size_t explicit_len = explicit_length();
+    if (body.size() < explicit_len + tag_len || body.size() - explicit_len - tag_len > out_.size())
+        return Unprotect::malformed;
+    ByteReader r{body};
+    const Bytes explicit_part = r.take(explicit_len).value_or(Bytes{});
+    const Bytes ciphertext = r.take(r.remaining() - tag_len).value_or(Bytes{});
+    const Bytes tag = r.rest();
+    if (!open_record(header, explicit_part, seq, ciphertext.size(), ciphertext, tag))
+        return Unprotect::auth_failed;
+    if (!is_ccm(cipher_)) {
+        int len = 0;
+        if (EVP_DecryptUpdate(ctx_, out_.data(), &len, ciphertext.data(), as_int(ciphertext.size())) != 1 ||
+            !close_record(tag))
+            return Unprotect::auth_failed;
+    }
+    return finish_plain(header, Bytes{out_.data(), ciphertext.size()}, out);
+}
+
+Unprotect RecordCipher::finish_plain(Bytes header, Bytes plain, Plain& out) const {
     if (tls13_) return tls13_inner(plain, out);
     out.type = header[0];
     out.data = plain;
     return Unprotect::ok;
+}
+
+bool RecordCipher::stream_begin(Bytes header, std::size_t body_len, std::uint64_t seq) {
+    const std::size_t fixed = explicit_length() + tag_length(cipher_);
+    if (!streamable() || header.size() != 5 || body_len < fixed || body_len - fixed > out_.size()) return false;
+    stream_ = Stream{};
+    std::copy(header.begin(), header.end(), stream_.header.begin());
+    stream_.body_len = body_len;
+    stream_.ct_len = body_len - fixed;
+    stream_.seq = seq;
+    if (explicit_length() == 0) stream_.ok = open_record(stream_.header, {}, seq, stream_.ct_len, {}, {});
+    return true;
+}
+
+void RecordCipher::stream_update(Bytes piece) {
+    Stream& s = stream_;
+    const std::size_t explicit_len = explicit_length();
+    ByteReader r{piece};
+    while (r.remaining() > 0 && s.got < s.body_len) {
+        if (s.got < explicit_len) {  // TLS 1.2 GCM: the nonce's explicit part comes first
+            const Bytes b = r.take(std::min(explicit_len - s.got, r.remaining())).value_or(Bytes{});
+            std::copy(b.begin(), b.end(), s.explicit_part.begin() + static_cast<std::ptrdiff_t>(s.got));
+            s.got += b.size();
+            if (s.got == explicit_len)
+                s.ok = s.ok && open_record(s.header, s.explicit_part, s.seq, s.ct_len, {}, {});
+        } else if (s.got < explicit_len + s.ct_len) {  // ciphertext, decrypted as it comes
+            const Bytes b = r.take(std::min(explicit_len + s.ct_len - s.got, r.remaining())).value_or(Bytes{});
+            int len = 0;
+            s.ok = s.ok && EVP_DecryptUpdate(ctx_, out_.data() + s.out_len, &len, b.data(), as_int(b.size())) == 1;
+            s.out_len += b.size();
+            s.got += b.size();
+        } else {  // the tag
+            const Bytes b = r.take(std::min(s.body_len - s.got, r.remaining())).value_or(Bytes{});
+            std::copy(b.begin(), b.end(), s.tag.begin() + static_cast<std::ptrdiff_t>(s.got - explicit_len - s.ct_len));
+            s.got += b.size();
+        }
+    }
+}
+
+Unprotect RecordCipher::stream_finish(Plain& out) {
+    Stream& s = stream_;
+    if (!s.ok || s.got != s.body_len || s.out_len != s.ct_len ||
+        !close_record(Bytes{s.tag.data(), tag_length(cipher_)}))
+        return Unprotect::auth_failed;
+    return finish_plain(s.header, Bytes{out_.data(), s.ct_len}, out);
 }
 
 Unprotect RecordCipher::tls13_inner(Bytes plain, Plain& out) const {

@@ -27,6 +27,8 @@ std::optional<std::size_t> record_size(Bytes bytes) {
     return r.remaining() >= *length ? kHeader + *length : 0;
 }
 
+bool may_stream(std::uint8_t type, int stream) { return stream == kStreamAny || (stream > 0 && type == stream); }
+
 Record make_record(Bytes raw) {
     Record rec;
     rec.raw = raw;
@@ -49,12 +51,17 @@ void RecordReader::clear() noexcept {
     input_ = ByteReader{Bytes{}};
 }
 
-ReadStatus RecordReader::from_buffer(Record& out) {
+ReadStatus RecordReader::from_buffer(Record& out, int stream) {
     // Complete the buffered record from the input: the header first, then the body it announces.
     while (true) {
         const auto size = record_size(buf_);
         if (!size) return ReadStatus::malformed;
         if (*size) break;
+        if (buf_.size() >= kHeader && may_stream(buf_[0], stream)) {
+            consumed_ = buf_.size();
+            out = make_record(buf_);
+            return ReadStatus::partial;
+        }
         const std::size_t length = buf_.size() < kHeader ? 0 : static_cast<std::size_t>((buf_[3] << 8) | buf_[4]);
         const std::size_t need = buf_.size() < kHeader ? kHeader - buf_.size() : kHeader + length - buf_.size();
         if (input_.remaining() == 0) return ReadStatus::need_more;
@@ -66,14 +73,18 @@ ReadStatus RecordReader::from_buffer(Record& out) {
     return ReadStatus::record;
 }
 
-ReadStatus RecordReader::next(Record& out) {
+ReadStatus RecordReader::next(Record& out, int stream) {
     if (consumed_) {
         buf_.clear();
         consumed_ = 0;
     }
-    if (!buf_.empty()) return from_buffer(out);
+    if (!buf_.empty()) return from_buffer(out, stream);
     const auto size = record_size(input_.rest());
     if (!size) return ReadStatus::malformed;
+    if (*size == 0 && input_.remaining() >= kHeader && may_stream(input_.rest()[0], stream)) {
+        out = make_record(input_.take(input_.remaining()).value_or(Bytes{}));
+        return ReadStatus::partial;
+    }
     if (*size == 0) {
         const Bytes tail = input_.take(input_.remaining()).value_or(Bytes{});
         buf_.assign(tail.begin(), tail.end());

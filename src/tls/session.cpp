@@ -50,7 +50,11 @@ struct Session::Impl {
     [[nodiscard]] bool needs_peer(int d) const;
     Step plain_record(int d, const Record& rec);
     Step protected_record(int d, const Record& rec);
-    Step on_failure(int d, const Record& rec);
+    Step after_decrypt(int d, Unprotect result, const Plain& p);
+    [[nodiscard]] int stream_type(int d) const;
+    void start_stream(int d, const Record& rec);
+    bool continue_stream(int d);
+    Step on_failure(int d);
     Step on_plain(int d, const Plain& p);
     Step on_handshake(int d, Bytes fragment);
     Step on_message(int d, const Message& m);
@@ -80,6 +84,7 @@ void Session::Impl::stop(int d, Stop why, std::uint64_t offset) {
     dir.pending.clear();
     dir.pending.shrink_to_fit();
     dir.wait = Wait::none;
+    dir.stream_left = 0;
     if (d != facts.client_dir && tls13() && client_hello->early_data && !early_decided)
         decide_early(false);  // the server's word will not come: skip what does not open
 }
@@ -115,9 +120,17 @@ void Session::Impl::run(int d, Bytes data) {
     Direction& dir = dirs[d];
     dir.reader.begin(data);
     while (facts.dir[d].stop == Stop::none) {
+        if (dir.stream_left > 0) {
+            if (!continue_stream(d)) return;
+            continue;
+        }
         Record rec;
-        const ReadStatus st = dir.reader.next(rec);
+        const ReadStatus st = dir.reader.next(rec, stream_type(d));
         if (st == ReadStatus::need_more) return;
+        if (st == ReadStatus::partial) {
+            start_stream(d, rec);
+            continue;
+        }
         if (st == ReadStatus::malformed) {
             if (!dir.started) stop_all(Stop::not_tls);
             else stop(d, Stop::malformed, dir.processed);
@@ -287,7 +300,13 @@ Step Session::Impl::protected_record(int d, const Record& rec) {
         }
     }
     Plain p;
-    switch (dir.cipher.decrypt(rec.header, rec.body, dir.seq, p)) {
+    const Unprotect result = dir.cipher.decrypt(rec.header, rec.body, dir.seq, p);
+    return after_decrypt(d, result, p);
+}
+
+Step Session::Impl::after_decrypt(int d, Unprotect result, const Plain& p) {
+    Direction& dir = dirs[d];
+    switch (result) {
     case Unprotect::ok:
         ++dir.seq;
         dir.failures_in_row = 0;
@@ -298,12 +317,46 @@ Step Session::Impl::protected_record(int d, const Record& rec) {
         return Step::stop;
     case Unprotect::auth_failed: break;
     }
-    return on_failure(d, rec);
+    return on_failure(d);
 }
 
-Step Session::Impl::on_failure(int d, const Record& rec) {
+int Session::Impl::stream_type(int d) const {
+    // A record is decrypted as it arrives when its keys are ready and nothing is waited for.
+    const Direction& dir = dirs[d];
+    if (!dir.started || dir.wait != Wait::none || !dir.keyed || !dir.cipher.streamable() || needs_peer(d))
+        return kStreamNone;
+    if (tls13()) return 23;  // application_data: protected
+    return dir.epoch == Epoch::application ? kStreamAny : kStreamNone;
+}
+
+void Session::Impl::start_stream(int d, const Record& rec) {
     Direction& dir = dirs[d];
-    (void)rec;
+    ++facts.dir[d].records;
+    const std::size_t body_len = static_cast<std::size_t>((rec.header[3] << 8) | rec.header[4]);
+    if (!dir.cipher.stream_begin(rec.header, body_len, dir.seq)) {
+        stop(d, Stop::malformed, dir.processed);
+        return;
+    }
+    dir.stream_size = rec.header.size() + body_len;
+    dir.stream_left = body_len - rec.body.size();
+    dir.cipher.stream_update(rec.body);
+}
+
+bool Session::Impl::continue_stream(int d) {
+    Direction& dir = dirs[d];
+    const Bytes piece = dir.reader.take(dir.stream_left);
+    if (piece.empty()) return false;
+    dir.cipher.stream_update(piece);
+    dir.stream_left -= piece.size();
+    if (dir.stream_left > 0) return true;
+    Plain p;
+    const Unprotect result = dir.cipher.stream_finish(p);
+    if (after_decrypt(d, result, p) == Step::next) dir.processed += dir.stream_size;
+    return true;
+}
+
+Step Session::Impl::on_failure(int d) {
+    Direction& dir = dirs[d];
     // 0-RTT offered and not read: early data the keys cannot open is skipped (RFC 8446 4.2.10)
     // until a record authenticates under the handshake keys.
     if (dir.trial) return Step::next;
@@ -461,8 +514,8 @@ void Session::end(int dir) {
     if (s.facts.dir[dir].stop != Stop::none) return;
     if (d.wait != Wait::none) {
         s.stop(dir, Stop::no_keys, d.processed);  // the secret, or the peer's hello, never came
-    } else if (d.reader.buffered() > 0) {
-        ++s.facts.dir[dir].records;
+    } else if (d.reader.buffered() > 0 || d.stream_left > 0) {
+        if (d.stream_left == 0) ++s.facts.dir[dir].records;  // a streamed record was counted
         s.stop(dir, Stop::hole, d.next_offset);
     }
     s.settle();  // a client waiting for the server's word on 0-RTT goes on without it

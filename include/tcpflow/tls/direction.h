@@ -42,6 +42,8 @@ struct Direction {
     // that fail are skipped until one authenticates under the handshake keys.
     bool trial = false;
     unsigned failures_in_row = 0;
+    std::size_t stream_left = 0;    // body bytes still to come of a record decrypted as it arrives
+    std::size_t stream_size = 0;    // that record's size
     Wait wait = Wait::none;
     std::vector<std::uint8_t> pending;  // stream bytes from `processed` on, while waiting
 };

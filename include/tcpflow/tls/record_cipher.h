@@ -10,6 +10,7 @@
 #include "tcpflow/tls/key_schedule.h"
 #include "tcpflow/tls/suites.h"
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -47,10 +48,37 @@ public:
     /// Undoes the protection of one record (`header` is its 5-byte header).
     Unprotect decrypt(Bytes header, Bytes body, std::uint64_t seq, Plain& out);
 
+    /// AES-GCM also decrypts a record piece by piece as its body arrives, straight from the
+    /// caller's bytes into the plaintext buffer (no copy of the ciphertext); nothing is released
+    /// before stream_finish() has checked the tag. (ChaCha20-Poly1305 could too, but libcrypto
+    /// runs it slower in segment-sized pieces than whole: measured 1.7 vs 2.0 GB/s, so it is not.)
+    [[nodiscard]] bool streamable() const noexcept {
+        return ready_ && (cipher_ == Cipher::aes128_gcm || cipher_ == Cipher::aes256_gcm);
+    }
+    /// False when the record cannot be streamed (too short or too long): decrypt() it whole.
+    bool stream_begin(Bytes header, std::size_t body_len, std::uint64_t seq);
+    void stream_update(Bytes piece);
+    Unprotect stream_finish(Plain& out);
+
 private:
+    struct Stream {
+        std::array<std::uint8_t, 5> header{};
+        std::array<std::uint8_t, 8> explicit_part{};
+        std::array<std::uint8_t, 16> tag{};
+        std::size_t body_len = 0, ct_len = 0, got = 0, out_len = 0;
+        std::uint64_t seq = 0;
+        bool ok = true;
+    };
+
     Unprotect aead(Bytes header, Bytes body, std::uint64_t seq, Plain& out);
     Unprotect cbc(Bytes header, Bytes body, std::uint64_t seq, Plain& out);
-    bool aead_open(Bytes nonce, Bytes aad, Bytes ciphertext, Bytes tag);
+    [[nodiscard]] std::size_t explicit_length() const noexcept;
+    /// Nonce and AAD set (and, for CCM, the whole record decrypted and checked).
+    bool open_record(Bytes header, Bytes explicit_part, std::uint64_t seq, std::size_t ct_len, Bytes ciphertext,
+                     Bytes tag);
+    bool ccm_open(Bytes nonce, Bytes aad, Bytes ciphertext, Bytes tag);
+    bool close_record(Bytes tag);
+    Unprotect finish_plain(Bytes header, Bytes plain, Plain& out) const;
     bool hmac(Bytes prefix, Bytes data, std::uint8_t* out);
     Unprotect tls13_inner(Bytes plain, Plain& out) const;
 
@@ -63,6 +91,7 @@ private:
     bool tls13_ = false, etm_ = false, ready_ = false;
     TrafficKeys keys_;
     std::vector<std::uint8_t> out_;  // the plaintext of the last record
+    Stream stream_;
 };
 
 }  // namespace tcpflow::tls
