@@ -24,6 +24,10 @@ constexpr LabelName kLabels[] = {
     {"SERVER_TRAFFIC_SECRET_0", SecretLabel::server_traffic_secret_0},
 };
 
+// NSS key log labels that carry nothing tcpflow decrypts with.
+constexpr std::string_view kIgnoredLabels[] = {"EXPORTER_SECRET", "EARLY_EXPORTER_SECRET", "RSA", "ECH_SECRET",
+                                               "ECH_CONFIG"};
+
 bool is_space(std::uint8_t c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 /// The next whitespace-separated token of the line (empty at its end).
@@ -57,11 +61,18 @@ std::optional<std::vector<std::uint8_t>> unhex(Bytes text) {
     return out;
 }
 
+std::string_view as_text(Bytes token) { return {reinterpret_cast<const char*>(token.data()), token.size()}; }
+
 std::optional<SecretLabel> label_of(Bytes token) {
-    const std::string_view s{reinterpret_cast<const char*>(token.data()), token.size()};
     for (const auto& l : kLabels)
-        if (l.name == s) return l.label;
+        if (l.name == as_text(token)) return l.label;
     return std::nullopt;
+}
+
+bool ignored_label(Bytes token) {
+    for (const auto& l : kIgnoredLabels)
+        if (l == as_text(token)) return true;
+    return false;
 }
 
 }  // namespace
@@ -72,6 +83,10 @@ bool KeyLog::add_line(Bytes line, KeyLogStats& stats) {
     const Bytes label_text = next_token(r);
     if (label_text.empty() || label_text[0] == '#') {
         ++stats.comments;
+        return false;
+    }
+    if (ignored_label(label_text)) {
+        ++stats.ignored;
         return false;
     }
     const auto label = label_of(label_text);

@@ -26,12 +26,16 @@ enum class SecretLabel : std::uint8_t {
 
 struct KeyLogStats {
     std::uint64_t lines = 0, secrets = 0, comments = 0, bad = 0;
+    /// Lines of NSS labels tcpflow has no use for (EXPORTER_SECRET, EARLY_EXPORTER_SECRET, RSA,
+    /// ECH_SECRET, ECH_CONFIG): OpenSSL writes them to every key log, so they are not "bad".
+    std::uint64_t ignored = 0;
 };
 
 class KeyLog {
 public:
     /// Parses the complete lines of `text` (NSS key log format; '#' comments and blank lines
-    /// counted as comments; unknown labels and malformed lines counted as bad and skipped).
+    /// counted as comments; labels known but not needed counted as ignored; unknown labels and
+    /// malformed lines counted as bad and skipped).
     /// Returns how many bytes it consumed: an unterminated last line is left unconsumed unless
     /// `final`, so a growing file can be reread from that offset.
     std::size_t add(Bytes text, KeyLogStats& stats, bool final);
