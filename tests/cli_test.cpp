@@ -74,6 +74,14 @@ TEST(Cli, Defaults) {
     EXPECT_EQ(o.tcp_timeout, 0);
 }
 
+// Catches: --tls-keylog not repeatable, or its value taken as part of the BPF filter.
+TEST(Cli, TlsKeylogIsRepeatable) {
+    const auto o = ok({"-r", "f.pcap", "--tls-keylog", "a.log", "port", "443", "--tls-keylog=b.log"});
+    EXPECT_EQ(o.tls_keylogs, (std::vector<std::string>{"a.log", "b.log"}));
+    EXPECT_EQ(o.filter, "port 443");
+    EXPECT_TRUE(ok({"-r", "f.pcap"}).tls_keylogs.empty());
+}
+
 TEST(Cli, ReadFilesAndFilterAnywhere) {
     const auto o = ok({"-r", "f.pcap", "port", "80", "-o", "out"});
     EXPECT_EQ(o.read_files, std::vector<std::string>{"f.pcap"});
@@ -393,7 +401,7 @@ TEST(Cli, EveryLongOptionIsKnown) {
             value = "=3";
         else if (name == "read" || name == "resume" || name == "interface" || name == "output-dir" ||
                  name == "report" || name == "unused-packets" || name == "semaphore" || name == "user" ||
-                 name == "relinquish-privileges")
+                 name == "relinquish-privileges" || name == "tls-keylog")
             value = "=x";
         else if (name == "chroot") continue;  // needs -U, covered above
         else if (name == "shard") value = "=1/4";

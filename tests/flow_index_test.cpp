@@ -57,8 +57,8 @@ TEST(FlowRecord, ServerThatSentTheSynAckIsTheServerEvenWhenSeenFirst) {
     e.info[1] = &b;
     e.summary[1] = &sb;
     FlowRecordSide side[2];
-    side[0] = {&a, &sa, "", nullptr};
-    side[1] = {&b, &sb, "dir/x\"y", nullptr};
+    side[0] = {&a, &sa, "", nullptr, {}};
+    side[1] = {&b, &sb, "dir/x\"y", nullptr, {}};
     std::string s;
     append_flow_record(s, e, side, FlowRecordSettings{});
     EXPECT_NE(s.find("\"client\":{\"addr\":\"10.0.0.1\",\"port\":1234,\"file\":\"dir/x\\\"y\""), std::string::npos) << s;
@@ -80,7 +80,7 @@ TEST(FlowRecord, MissingDirectionIsWrittenWithZerosAndTheOtherEndpoint) {
     e.info[1] = &a;
     e.summary[1] = &sa;
     FlowRecordSide side[2];
-    side[1] = {&a, &sa, "", nullptr};
+    side[1] = {&a, &sa, "", nullptr, {}};
     std::string s;
     FlowRecordSettings set;
     set.nanoseconds = true;

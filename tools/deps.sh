@@ -10,7 +10,7 @@ set -euo pipefail
 # dpkg-dev (dpkg-shlibdeps), lintian: install_test builds and checks the .deb; zsh: completion_test.
 pkgs=(cmake g++ make pkg-config libpcap-dev libcli11-dev googletest libgtest-dev libgmock-dev
       zlib1g-dev libbz2-dev liblzma-dev libzstd-dev liblz4-dev python3 iproute2 libbenchmark-dev
-      time clang libclang-rt-14-dev tcpdump tcpreplay tcpflow tshark libssl-dev python3-jsonschema
+      time clang libclang-rt-14-dev tcpdump tcpreplay tcpflow tshark libssl-dev openssl python3-jsonschema
       libcairo2-dev poppler-utils
       parallel python3-yaml dpkg-dev lintian zsh)
 missing=()

@@ -106,7 +106,8 @@ void FlowFinisher::operator()(const FlowInfo& info, const FlowSummary& summary, 
         }
     }
     if (report_) report_->add_flow(info, summary, extras);
-    if (index_) add_to_index(info, extras);
+    // A .tls file (--tls-keylog) has its own <fileobject>; the index record names it (tls_file).
+    if (index_ && info.path_suffix == nullptr) add_to_index(info, extras);
 }
 
 void FlowFinisher::add_to_index(const FlowInfo& info, const ReportExtras& extras) {

@@ -88,6 +88,8 @@ const OptionSpec kOptions[] = {
      raw<&V::flow_index>},
     {nullptr, "conversation", "[=only]", "also one file per connection, both directions in order (=only: just those)",
      raw<&V::conversation>},
+    {nullptr, "tls-keylog", "FILE", "decrypt TLS with this NSS key log (SSLKEYLOGFILE) into .tls files; repeatable",
+     opt<&O::tls_keylogs>},
     {"-j", "jobs", "N", "worker threads (default 1)", raw<&V::jobs>},
     {nullptr, "shard", "I/N", "handle only the connections of shard I of N (0 <= I < N; see docs/scale-out.md)",
      raw<&V::shard>},

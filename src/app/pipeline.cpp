@@ -27,6 +27,7 @@
 #include "tcpflow/app/netviz_output.h"
 #include "tcpflow/app/progress.h"
 #include "tcpflow/app/sink_adapters.h"
+#include "tcpflow/app/tls_keys.h"
 #include "tcpflow/app/worker_pool.h"
 #include "tcpflow/base/stats.h"
 #include "tcpflow/capture/pcap_source.h"
@@ -99,6 +100,7 @@ struct Run {
     std::unique_ptr<ReportWriter> report;
     std::unique_ptr<FlowIndexWriter> index;
     std::unique_ptr<FlowFinisher> finisher;
+    std::unique_ptr<TlsKeyFiles> tls;   // --tls-keylog
     std::unique_ptr<FlowSink> sink;
     FileSink* files = nullptr;
     ConsoleSink* console = nullptr;
@@ -177,6 +179,9 @@ std::optional<ExitStatus> Run::prepare() {
         diag.error(e.what());
         return ExitStatus::failure;
     }
+    if (!opt.tls_keylogs.empty() && !(tls = TlsKeyFiles::open(opt.tls_keylogs, opt.live, diag)))
+        return ExitStatus::usage;   // a key log that cannot be read
+    if (tls) tls->set_embedded([this] { return reading ? &reading->secrets() : nullptr; });
     open_report();
     finisher = std::make_unique<FlowFinisher>(opt, report.get(), http_hooks, diag, file_owner());
     open_index();
@@ -197,6 +202,7 @@ void Run::open_index() {
     rs.nanoseconds = index_nanoseconds(opt);
     rs.md5 = opt.scan_md5;
     rs.sha256 = opt.hash_sha256;
+    rs.tls = !opt.tls_keylogs.empty();
     rs.http = opt.scan_http;
     index->set_settings(rs);
     index->set_flush_each(opt.live);
@@ -268,19 +274,20 @@ std::optional<ExitStatus> Run::make_sinks() {
             console = cs.get();
             sink = std::move(cs);
             if (index) sink = std::make_unique<FinishingSink>(std::move(sink), closed, ended);
+            if (tls) sink = tls->wrap(std::move(sink), true, true);   // outside: connection ends reach it
             break;
         }
         case SinkKind::discard: sink = std::make_unique<DiscardSink>(closed, ended); break;
         case SinkKind::workers: sink = std::make_unique<DiscardSink>(); break;   // the workers own the file sinks
         case SinkKind::files: {
             FileSinkConfig fc = file_config();
-            fc.create_behind = true;   // names another program takes meanwhile move on (name_allocator)
+            fc.create_behind = !tls;   // names another program takes meanwhile move on (name_allocator); .tls: names at open
             if (opt.conversation_only) {
                 sink = std::make_unique<DiscardSink>(closed, ended);
             } else {
                 auto fs = std::make_unique<FileSink>(std::move(fc), stats, closed, diag);
                 files = fs.get();
-                sink = std::move(fs);
+                sink = tls ? tls->wrap(std::move(fs), true) : std::move(fs);
             }
             if (opt.conversation) sink = with_conversations(std::move(sink));
             break;
@@ -320,7 +327,7 @@ std::unique_ptr<FlowSink> Run::with_conversations(std::unique_ptr<FlowSink> inne
 
 void Run::make_pool(const FileSinkConfig& base) {
     FileSinkConfig pool_fc = base;
-    pool_fc.create_behind = plan.worker_create_behind;
+    pool_fc.create_behind = plan.worker_create_behind && !tls;
     pool_fc.max_fds = plan.worker_max_fds;
     const FlowTableConfig& tc = table_config;
     FileClosedFn closed = closed_fn();
@@ -333,7 +340,7 @@ void Run::make_pool(const FileSinkConfig& base) {
         } else {
             auto fs = std::make_unique<FileSink>(pool_fc, sh.stats, closed, diag);
             pool_files.push_back(fs.get());
-            sh.sink = std::move(fs);
+            sh.sink = tls ? tls->wrap(std::move(fs), false) : std::move(fs);
         }
         if (opt.conversation) sh.sink = with_conversations(std::move(sh.sink));
         if (count) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "tcpflow/base/text.h"
+#include "tcpflow/flow/tls_flow_report.h"
 
 namespace tcpflow {
 
@@ -118,6 +119,37 @@ void append_bodies(std::string& out, const FlowRecordExtras* extras) {
     out.push_back(',');
 }
 
+/// --tls-keylog: a direction's decryption: tls_decrypted_bytes, tls_records, tls_auth_failures,
+/// tls_stop (null when not TLS) and tls_file (null when no plaintext).
+void append_tls_side(std::string& out, const FlowRecordSide& s) {
+    const TlsFlowReport* t = s.info && s.info->tls && s.info->tls->is_tls ? s.info->tls.get() : nullptr;
+    field(out, "tls_decrypted_bytes", t ? t->decrypted_bytes : 0);
+    field(out, "tls_records", t ? t->records : 0);
+    field(out, "tls_auth_failures", t ? t->auth_failures : 0);
+    field_string_or_null(out, "tls_stop", t ? std::string_view{t->stop} : std::string_view{});
+    field_string_or_null(out, "tls_file", s.tls_file);
+}
+
+/// --tls-keylog: the connection's "tls" object (version, cipher_suite, sni, alpn), null when
+/// neither direction was seen to carry TLS.
+void append_tls(std::string& out, const FlowRecordSide& a, const FlowRecordSide& b) {
+    key(out, "tls");
+    const TlsFlowReport* t = nullptr;
+    for (const FlowRecordSide* s : {&a, &b})
+        if (!t && s->info && s->info->tls && s->info->tls->is_tls) t = s->info->tls.get();
+    if (!t) {
+        out += "null,";
+        return;
+    }
+    out.push_back('{');
+    field_string_or_null(out, "version", t->version);
+    field_string_or_null(out, "cipher_suite", t->cipher_suite);
+    field_string_or_null(out, "sni", t->sni);
+    field_string_or_null(out, "alpn", t->alpn);
+    close(out, '}');
+    out.push_back(',');
+}
+
 /// One direction: `"client":{...},`. `self`/`other` give the endpoint when `s.info` is null.
 void append_side(std::string& out, std::string_view name, const FlowRecordSide& s, const FlowRecordSide& other,
                  const FlowRecordSettings& set) {
@@ -153,6 +185,7 @@ void append_side(std::string& out, std::string_view name, const FlowRecordSide& 
     if (set.sha256)
         field_string_or_null(out, "sha256", s.extras ? std::string_view{s.extras->sha256_hex} : std::string_view{});
     if (set.http) append_bodies(out, s.extras);
+    if (set.tls) append_tls_side(out, s);
     close(out, '}');
     out.push_back(',');
 }
@@ -249,6 +282,7 @@ void append_flow_record(std::string& out, const ConnectionEnd& end, const FlowRe
     close(out, ']');
     out.push_back(',');
     append_tunnel(out, any.tunnel);
+    if (set.tls) append_tls(out, cs, ss);
     append_side(out, "client", cs, ss, set);
     append_side(out, "server", ss, cs, set);
     close(out, '}');

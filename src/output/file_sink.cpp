@@ -123,8 +123,15 @@ struct FileSink::Impl {
             announce(s, false);
             return;
         }
-        names.first_name(s.file.path, info.name);
-        const bool created = writer.create(s.file, info.name);
+        bool created = false;
+        if (info.path_suffix != nullptr) {   // a derived flow: the raw flow's file name and a suffix
+            s.file.path = info.path;
+            s.file.path += info.path_suffix;
+            created = writer.create_at(s.file, config.owner);
+        } else {
+            names.first_name(s.file.path, info.name);
+            created = writer.create(s.file, info.name);
+        }
         info.path = s.file.path;
         if (created && s.file.name_pending) {
             s.announce_settled = true;

@@ -92,6 +92,31 @@ bool FileWriter::create(FlowFile& f, const FlowNameInfo& info) {
     return true;
 }
 
+bool FileWriter::create_at(FlowFile& f, FileOwner owner) {
+    const std::string wanted = f.path;
+    const std::size_t slash = wanted.rfind('/');
+    std::size_t dot = wanted.rfind('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) dot = wanted.size();
+    for (unsigned c = 0; c < 1000; ++c) {
+        if (c > 0) f.path = wanted.substr(0, dot) + "c" + std::to_string(c) + wanted.substr(dot);
+        const int fd = open_path(AT_FDCWD, f.path.c_str(), O_RDWR | O_CREAT | O_EXCL);
+        if (fd >= 0) {
+            posix_io::give_to(fd, owner);
+            f.fd = fd;
+            f.exists = true;
+            if (f.shared) f.shared->path = f.path;
+            cache_.opened(f);
+            return true;
+        }
+        if (errno != EEXIST) {
+            fail(f, "cannot create", errno);
+            return false;
+        }
+    }
+    fail(f, "cannot create", EEXIST);
+    return false;
+}
+
 void FileWriter::resume(FlowFile& f, const std::string& path) {
     f.path = path;   // continue the same file
     f.exists = true;

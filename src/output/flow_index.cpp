@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 
+#include "tcpflow/flow/tls_flow_report.h"
 #include "tcpflow/output/name_allocator.h"
 
 namespace tcpflow {
@@ -64,6 +65,7 @@ void FlowIndexWriter::end(const ConnectionEnd& e) {
         side[d].summary = e.summary[d];
         if (!e.info[d]) continue;
         side[d].file = relative(e.info[d]->path);
+        if (e.info[d]->tls) side[d].tls_file = relative(e.info[d]->tls->file);
         const auto it = extras_.find({e.id, e.info[d]->first_packet});
         if (it != extras_.end()) side[d].extras = &it->second;
     }

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "tcpflow/decode/packet.h"
+#include "tcpflow/flow/tls_flow_report.h"
 #include "tcpflow/base/text.h"
 #include "tcpflow/output/name_allocator.h"
 #include "tcpflow/version.h"
@@ -304,6 +305,23 @@ void ReportWriter::write_header() {
     out_.flush();
 }
 
+/// The <tls/> child of a TLS direction's <tcpflow> (--tls-keylog).
+static void append_tls(std::string& s, const TlsFlowReport& t) {
+    s += "      <tls";
+    if (!t.version.empty()) attr(s, "version", t.version);
+    if (!t.cipher_suite.empty()) attr(s, "cipher_suite", t.cipher_suite);
+    if (!t.sni.empty()) attr(s, "sni", t.sni);
+    if (!t.alpn.empty()) attr(s, "alpn", t.alpn);
+    attr(s, "decrypted", t.decrypted_bytes > 0 ? "1" : "0");
+    attr(s, "decrypted_bytes", t.decrypted_bytes);
+    attr(s, "records", t.records);
+    attr(s, "auth_failures", t.auth_failures);
+    attr(s, "stop", t.stop);
+    attr(s, "stop_offset", t.stop_offset);
+    if (!t.file.empty()) attr(s, "filename", t.file);
+    s += "/>\n";
+}
+
 void ReportWriter::add_flow(const FlowInfo& info, const FlowSummary& sum, const ReportExtras& extras) {
     if (finished_) return;
     const FlowNameInfo& n = info.name;
@@ -355,7 +373,13 @@ void ReportWriter::add_flow(const FlowInfo& info, const FlowSummary& sum, const 
         if (t.id) attr(s, "tunnel_id", std::uint64_t{t.id});
     }
     if (info.resumed) attr(s, "resumed", "1");
-    s += " />\n";
+    if (info.tls && info.tls->is_tls) {
+        s += ">\n";
+        append_tls(s, *info.tls);
+        s += "    </tcpflow>\n";
+    } else {
+        s += " />\n";
+    }
     if (!sum.holes.empty()) {
         s += "    <holes>\n";
         for (const Hole& h : sum.holes) {

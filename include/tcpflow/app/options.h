@@ -74,6 +74,7 @@ struct Options {
     std::string flow_index_path;              ///< --flow-index=FILE; empty = <outdir>/flows.jsonl; "-" = stdout
     bool conversation = false;                ///< --conversation: one file per connection, both directions
     bool conversation_only = false;           ///< --conversation=only: no per-direction files
+    std::vector<std::string> tls_keylogs;     ///< --tls-keylog FILE (repeatable): decrypt TLS into .tls files
 
     // -S settings
     double tdelta = 0;                        ///< seconds added to packet times

@@ -37,6 +37,7 @@ struct FlowRecordSide {
     const FlowSummary* summary = nullptr;
     std::string_view file;             ///< flow file relative to the output folder; "" = none (null)
     const FlowRecordExtras* extras = nullptr;
+    std::string_view tls_file;         ///< --tls-keylog: the .tls file relative to the folder; "" = none
 };
 
 struct FlowRecordSettings {
@@ -44,6 +45,7 @@ struct FlowRecordSettings {
     bool md5 = false;                  ///< write "md5" (null when there is no file)
     bool sha256 = false;               ///< write "sha256"
     bool http = false;                 ///< write "http" (the bodies)
+    bool tls = false;                  ///< --tls-keylog: write "tls" and each direction's tls_* fields
 };
 
 /// Most hole ranges listed per direction ("count" and "bytes" cover all of them).

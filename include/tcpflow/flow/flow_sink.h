@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -29,6 +30,8 @@ enum class CloseReason : std::uint8_t {
 
 [[nodiscard]] const char* close_reason_name(CloseReason r) noexcept;
 
+struct TlsFlowReport;   // tls_flow_report.h
+
 /// Identity of one flow direction, fixed when it is created.
 struct FlowInfo {
     FlowNameInfo name;                 ///< what -T can name (addresses, ports, VLAN, times, ids)
@@ -42,6 +45,12 @@ struct FlowInfo {
     std::uint64_t connection_id = 0;   ///< shared by both directions: number of the connection's first packet
     std::uint64_t first_packet = 0;    ///< number of this direction's first packet
     std::uint64_t indexed_packets = 0; ///< sum.packets when the connection was last given to on_connection_end
+    /// A derived flow (the plaintext of a TLS direction): its file is `path` (the raw flow's file,
+    /// set by the caller) followed by this suffix, not a name from the template. Null: a raw flow.
+    const char* path_suffix = nullptr;
+    /// --tls-keylog: what TLS decryption found in this direction (shared by the raw flow and its
+    /// plaintext flow; filled in by the TLS sink before on_close). Null: not followed as TLS.
+    std::shared_ptr<TlsFlowReport> tls;
 };
 
 struct Hole {

@@ -49,6 +49,8 @@ public:
         while (outdir.size() > 1 && outdir.back() == '/') outdir.pop_back();
         if (!outdir.empty() && outdir != "/") outdir.push_back('/');
         return [tmpl = std::move(tmpl), outdir = std::move(outdir)](const FlowInfo& info) {
+            // A TLS direction's plaintext (--tls-keylog): "NAME.tls (decrypted TLS)".
+            if (info.path_suffix != nullptr) return outdir + tmpl.expand(info.name, 0) + info.path_suffix + " (decrypted TLS)";
             return outdir + tmpl.expand(info.name, 0);
         };
     }

@@ -69,6 +69,10 @@ public:
     /// the I/O thread when the name is surely free and the thread keeps up, else here. False when
     /// it failed (said so); `f.path` is then the name that failed.
     bool create(FlowFile& f, const FlowNameInfo& info);
+    /// Creates `f.path` as it is (a derived flow's file: the raw flow's name and a suffix), or,
+    /// when that is taken, the first free name with c1, c2... before its extension; here, not on
+    /// the I/O thread. False when it failed (said so).
+    bool create_at(FlowFile& f, FileOwner owner);
     /// Continues the existing file `path` (a resumed flow); it is opened by the first write.
     void resume(FlowFile& f, const std::string& path);
 

@@ -18,6 +18,9 @@
 //                close_reason='fin|rst|timeout|end_of_input|limit' [stored_bytes retransmitted_bytes
 //                conflicting_bytes dropped_bytes hole_count] [write_error='reason'] [vlan='1,2'] [tunnel tunnel_src
 //                tunnel_dst tunnel_sport tunnel_dport tunnel_id] />      (bracketed: when non-zero)
+//                [<tls version cipher_suite [sni] [alpn] decrypted decrypted_bytes records auth_failures
+//                      stop stop_offset [filename]/></tcpflow>]   --tls-keylog, a TLS direction (and
+//                                                                 its .tls file's own <fileobject>)
 //       <holes><hole offset='…' length='…'/>…</holes>              when the flow has holes
 //       <hashdigest type='MD5'>…</hashdigest>                       -e md5
 //       <hashdigest type='SHA256'>…</hashdigest>                    -S hash=sha256
