@@ -9,7 +9,8 @@ inside the file must equal that size. With --pcap, records are compared with tsh
 record per TCP conversation tshark counts (`tshark -q -z conv,tcp`, split by tcp.stream), the
 same endpoints, and packet counts equal to tshark's less the packets tcpflow never counts (bare
 ACKs or FINs after both FINs, anything but a SYN after an RST). With --same-as, the records
-sorted by id must equal OTHER_INDEX's. Exit 0 when all holds; 77 when a tool is missing; 1 with
+sorted by id must equal OTHER_INDEX's; with --same-except-times, the same but for the timestamps
+(the record's and each direction's "first" and "last"), for a live capture of a replayed file. Exit 0 when all holds; 77 when a tool is missing; 1 with
 the differences on stderr otherwise.
 """
 import json
@@ -71,6 +72,27 @@ def expected_packets(frames):
         if rst:
             reset = True
     return n
+
+
+def without_times(r):
+    """The record without its capture timestamps."""
+    r = {k: v for k, v in r.items() if k not in ("first", "last")}
+    for side in ("client", "server"):
+        r[side] = {k: v for k, v in r[side].items() if k not in ("first", "last")}
+    return r
+
+
+def compare(records, other, name, errors, strip=lambda r: r):
+    """Records sorted by id must be equal (after `strip`); names the first difference."""
+    a = sorted((strip(r) for r in records), key=lambda r: (r["id"], json.dumps(r, sort_keys=True)))
+    b = sorted((strip(r) for r in other), key=lambda r: (r["id"], json.dumps(r, sort_keys=True)))
+    if a == b:
+        return
+    errors.append(f"records differ from {name} ({len(a)} vs {len(b)} records)")
+    for x, y in zip(a, b):
+        if x != y:
+            errors.append(f"first difference:\n  {json.dumps(x, sort_keys=True)}\n  {json.dumps(y, sort_keys=True)}")
+            break
 
 
 def check_files(records, outdir, errors):
@@ -139,11 +161,9 @@ def main(argv):
             return 77
         check_tshark(records, opts["--pcap"], errors)
     if "--same-as" in opts:
-        other = load(opts["--same-as"])
-        a = sorted(json.dumps(r, sort_keys=True) for r in records)
-        b = sorted(json.dumps(r, sort_keys=True) for r in other)
-        if a != b:
-            errors.append(f"records differ from {opts['--same-as']} ({len(a)} vs {len(b)} records)")
+        compare(records, load(opts["--same-as"]), opts["--same-as"], errors)
+    if "--same-except-times" in opts:
+        compare(records, load(opts["--same-except-times"]), opts["--same-except-times"], errors, without_times)
     for e in errors:
         print(e, file=sys.stderr)
     return 1 if errors else 0
