@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,43 @@ TEST_P(Compressed, WAndKWriteTheCapturesMicroseconds) {
     const auto flows = files(tmp / "k");
     ASSERT_FALSE(flows.empty());
     for (const auto& [path, content] : flows) EXPECT_EQ(content.substr(0, 4), micro_le) << path;
+}
+
+// Bug: the flow index and the conversation files looked at each -r file's first bytes by name for
+// the precision, so a compressed microsecond capture (or one on standard input) got 9 fraction
+// digits; a compressed nanosecond capture must keep 9.
+TEST_P(Compressed, FlowIndexAndConversationTimesHaveTheCapturesPrecision) {
+    std::vector<Record> recs;
+    for (const TcpSpec& t : {seg(true, 100, SYN, ""), seg(false, 500, SYN | ACK, "", 1234, 101),
+                             seg(true, 101, PA, "hello", 1234, 501), seg(false, 501, PA, "world", 1234, 106)})
+        recs.push_back(Record{1600000000, static_cast<std::int64_t>(recs.size() * 1000 + 123), eth_tcp(t), 0});
+    auto times = [](const std::string& dir) {
+        const std::string index = read_file(dir + "/flows.jsonl"), conv = read_file(dir + "/" +
+            flow_name("10.0.0.1", 1234, "10.0.0.2", 80) + ".conversation");
+        std::string digits;
+        for (const std::string* text : {&index, &conv}) {
+            const std::regex time(R"(T12:26:40\.(\d+)Z)");
+            for (auto it = std::sregex_iterator(text->begin(), text->end(), time); it != std::sregex_iterator(); ++it)
+                digits += std::to_string((*it)[1].length());
+        }
+        return digits;
+    };
+    for (const bool nano : {false, true}) {
+        write_pcap(tmp / "plain.pcap", 1, recs, 262144, nano);
+        const std::string cap = file(compress(GetParam(), read_bytes(tmp / "plain.pcap")), nano ? "nano" : "micro");
+        const std::string out = tmp / (nano ? "nano" : "micro"), piped = out + "-piped";
+        const auto r = run_tcpflow({"-r", cap, "-o", out, "--flow-index", "--conversation"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto p = run_from_pipe(cap, "-r - --flow-index --conversation -o " + sh_quote(piped));
+        ASSERT_EQ(p.exit_code, 0) << p.err;
+        // Index: the record's first/last and each direction's (6); conversation: a header per run (2).
+        const std::string want(8, nano ? '9' : '6');
+        EXPECT_EQ(times(out), want) << read_file(out + "/flows.jsonl");
+        EXPECT_EQ(times(piped), want) << read_file(piped + "/flows.jsonl");
+        if (!nano) {
+            EXPECT_NE(read_file(out + "/flows.jsonl").find("\"first\":\"2020-09-13T12:26:40.000123Z\""), std::string::npos);
+        }
+    }
 }
 
 TEST_P(Compressed, ConcatenatedStreamsAreOneCapture) {

@@ -325,6 +325,36 @@ TEST_P(FlowTableIsn, IdleTimeoutClosesAndLaterDataContinuesTheFile) {
     EXPECT_EQ(k.sink().file(kC), "hello world");
 }
 
+// The connection's own packet after the idle timeout, with no sweep (expire) in between and no
+// other packet to move the clock: it closes (timeout) and resumes, as UDP does and as when some
+// other packet had moved the clock past the timeout first. The file is the same either way.
+TEST_P(FlowTableIsn, OwnLatePacketAfterTheIdleTimeoutClosesAndResumes) {
+    FlowTableConfig cfg;
+    cfg.idle_timeout_ns = 10 * kNsPerSec;
+    Conn k{GetParam(), GetParam() ^ 0x5555u, cfg};
+    k.handshake();
+    k.c(0, "hello ");
+    k.clock().ns += 60 * kNsPerSec;
+    k.c(6, "world");
+    ASSERT_EQ(k.sink().closed().size(), 2u) << "both directions closed by the timeout before it";
+    EXPECT_EQ(k.sink().closed()[0].reason, CloseReason::timeout);
+    EXPECT_EQ(k.stats().get(Counter::flows_timed_out), 1u);
+    k.end();
+    EXPECT_EQ(k.sink().files().size(), 1u) << "continued, not a new file";
+    EXPECT_EQ(k.sink().file(kC), "hello world");
+    EXPECT_EQ(k.sink().closed().back().reason, CloseReason::end_of_input);
+    // A bare ACK after the timeout closes it too, and brings nothing back (as after a sweep).
+    Conn a{GetParam(), GetParam() ^ 0x5555u, cfg};
+    a.handshake();
+    a.c(0, "hello");
+    a.clock().ns += 60 * kNsPerSec;
+    a.s(0, "", ack);
+    EXPECT_EQ(a.sink().closed().size(), 2u);
+    a.end();
+    EXPECT_EQ(a.sink().closed().size(), 2u) << "nothing reopened for the bare ACK";
+    EXPECT_EQ(a.sink().file(kC), "hello");
+}
+
 TEST_P(FlowTableIsn, MemoryLimitGivesUpOldestHole) {
     FlowTableConfig cfg;
     MemorySink sink;

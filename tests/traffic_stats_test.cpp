@@ -2,8 +2,11 @@
 // and the per-frame accounting.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <numeric>
+#include <utility>
+#include <vector>
 
 #include "tcpflow/traffic/address_counter.h"
 #include "tcpflow/traffic/time_histogram.h"
@@ -151,6 +154,122 @@ TEST(TimeHistogram, TopPortsByAttributedBytes) {
     ASSERT_EQ(p.size(), 2u);
     EXPECT_EQ(p[0], 443);
     EXPECT_EQ(p[1], 80);
+}
+
+// The last packet's bucket is remembered (no division for the next one in it): after the window
+// moves (later, earlier) or widens, packets must still land in their own bucket. Checked bucket by
+// bucket against the sums computed from the times at the histogram's final width.
+TEST(TimeHistogram, RememberedBucketFollowsTheWindowWhenItMovesOrWidens) {
+    TimeHistogram h;
+    std::vector<std::pair<std::int64_t, std::uint64_t>> sent;
+    auto add = [&](std::int64_t t, std::uint64_t bytes) {
+        h.add(t, bytes, -1);
+        sent.emplace_back(t, bytes);
+    };
+    auto check = [&](const char* phase) {
+        const auto b = h.bars(TimeHistogram::kBuckets, {});
+        ASSERT_EQ(b.width_ns, h.width_ns()) << phase;
+        std::vector<std::uint64_t> want(b.count(), 0);
+        const std::int64_t first = std::min_element(sent.begin(), sent.end())->first;
+        for (const auto& [t, bytes] : sent)
+            want.at(static_cast<std::size_t>(floor_div(t, b.width_ns) - floor_div(first, b.width_ns))) += bytes;
+        EXPECT_EQ(b.bytes, want) << phase;
+    };
+    const std::int64_t t0 = 1'600'000'000 * kSec;
+    for (int i = 0; i < 300; ++i) add(t0 + i * 700, 1 + static_cast<std::uint64_t>(i % 3));   // 1 us buckets
+    check("in order, same and next buckets");
+    add(t0 + 200 * 700, 10);                    // back into an earlier bucket of the window
+    add(t0 + 200 * 700 + 1, 20);                // the same bucket again (remembered)
+    check("back inside the window");
+    add(t0 + 400 * 1000, 40);                   // later, past the window's end: it moves on
+    add(t0 + 400 * 1000 + 5, 50);
+    add(t0 + 10, 55);
+    check("moved on");
+    EXPECT_EQ(h.width_ns(), 1000);
+    add(t0 + 600 * 1000, 40);                   // 600 us do not fit 512 buckets of 1 us: it widens
+    add(t0 + 600 * 1000 + 5, 50);
+    add(t0 + 10, 60);                           // back to the start
+    add(t0 + 11, 70);
+    check("widened");
+    const std::int64_t w = h.width_ns();
+    ASSERT_GT(w, 1000);
+    add(t0 - 100 * w, 80);                      // earlier: the window moves back (same width)
+    add(t0 - 100 * w + 1, 90);
+    add(t0 + 10, 100);
+    check("moved back");
+    EXPECT_EQ(h.width_ns(), w);
+    add(t0 + 100'000 * kSec, 110);              // far later: widens many times
+    add(t0 + 100'000 * kSec + 1, 120);
+    add(t0 + 12, 130);
+    check("far later");
+    // Runs of small steps from random times between 0 and 2^42 ns (70 minutes), in random order.
+    TimeHistogram fresh;
+    h = fresh;
+    sent.clear();
+    std::uint64_t x = 99;
+    for (int run = 0; run < 400; ++run) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        auto t = static_cast<std::int64_t>(x >> 22);
+        for (int i = 0; i < 50; ++i, t += static_cast<std::int64_t>((x >> (i % 40)) & 0xfffff)) add(t, 1 + (x >> 60));
+    }
+    check("random runs");
+}
+
+// prefetch() + add(prepared) (the capture loop's way) counts exactly as add() alone, also when
+// the address counters drop and re-add addresses (more addresses than they hold); with room for
+// every address, the counts are the true ones.
+TEST(TrafficStats, PrefetchedAddCountsAsPlainAdd) {
+    TrafficStats plain{TrafficConfig{20, 0}}, fetched{TrafficConfig{20, 0}}, roomy{TrafficConfig{1000, 0}};
+    std::map<IpAddress, std::uint64_t> src_truth, dst_truth;
+    std::uint32_t x = 7;
+    for (int i = 0; i < 20'000; ++i) {
+        x = x * 1664525u + 1013904223u;
+        DecodedPacket p;
+        p.ip_version = (x >> 8) % 11 == 0 ? 0 : 4;
+        if (p.ip_version) {
+            p.src = v4(0x0a000000 + (x >> 20) % 300);
+            p.dst = v4(0xc0a80000 + (x >> 12) % 90);
+            p.sport = static_cast<std::uint16_t>(x >> 3);
+            p.dport = static_cast<std::uint16_t>(80 + (x >> 24) % 5);
+        }
+        const DecodeStatus st = (x >> 28) % 4 == 0 ? DecodeStatus::no_transport : DecodeStatus::transport;
+        const Timestamp ts{kSec + static_cast<std::int64_t>(i) * 1000};
+        const auto len = static_cast<std::uint32_t>(60 + (x >> 16) % 1400);
+        plain.add(ts, len, st, p);
+        const auto prepared = fetched.prefetch(st, p);
+        fetched.add(ts, len, st, p, prepared);
+        roomy.add(ts, len, st, p, roomy.prefetch(st, p));
+        if (p.ip_version) {
+            src_truth[p.src] += len;
+            dst_truth[p.dst] += len;
+        }
+    }
+    ASSERT_FALSE(plain.sources().exact());
+    ASSERT_TRUE(roomy.sources().exact());
+    for (const auto& [counter, truth] : {std::pair{&roomy.sources(), &src_truth}, std::pair{&roomy.destinations(), &dst_truth}}) {
+        const auto all = counter->all();
+        EXPECT_EQ(all.size(), truth->size());
+        for (const auto& e : all) EXPECT_EQ(e.bytes, truth->at(e.address));
+    }
+    auto same = [](const std::vector<AddressCounter::Entry>& a, const std::vector<AddressCounter::Entry>& b) {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (a[i].address != b[i].address || a[i].bytes != b[i].bytes || a[i].error != b[i].error) return false;
+        return true;
+    };
+    EXPECT_TRUE(same(plain.sources().all(), fetched.sources().all()));
+    EXPECT_TRUE(same(plain.destinations().all(), fetched.destinations().all()));
+    EXPECT_EQ(plain.bytes(), fetched.bytes());
+    EXPECT_EQ(plain.port_bytes(), fetched.port_bytes());
+    for (const auto& [a, b] : {std::pair{plain.top_source_ports(50), fetched.top_source_ports(50)},
+                               std::pair{plain.top_destination_ports(5), fetched.top_destination_ports(5)}}) {
+        ASSERT_EQ(a.size(), b.size());
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            EXPECT_EQ(a[i].port, b[i].port);
+            EXPECT_EQ(a[i].bytes, b[i].bytes);
+        }
+    }
+    EXPECT_EQ(plain.histogram().bars(100, {80, 81}).port_bytes, fetched.histogram().bars(100, {80, 81}).port_bytes);
 }
 
 DecodedPacket tcp(IpAddress s, IpAddress d, std::uint16_t sp, std::uint16_t dp) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing tcpflow needs on Debian 12 (run as root). Quiet when all is there.
 set -euo pipefail
-# tcpdump: live_test's tcpdump | tcpflow -r - pipeline; tcpreplay and tcpflow (1.6.1, the
+# tcpdump: live_test's tcpdump | tcpflow -r - pipeline; tcpreplay: replay_live_test, and with tcpflow (1.6.1, the
 # reference; tests never run it, they run the built binary): tools/bench.py, tools/bench_live.py.
 # parallel and python3-yaml: the --shard recipes of docs/scale-out.md (tests/shard_e2e_test.cpp);
 # tools/slurm_shard.sh installs slurm-wlm and munge itself.

@@ -178,7 +178,8 @@ void CaptureLoop::handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt
     const DecodeStatus st = path_.decoder.decode(link, raw.data, raw.ts, pkt);
     pkt.number = ++packet_number_;   // every frame counts, as tshark's frame.number
     const auto cap_len = static_cast<std::uint32_t>(raw.data.size());
-    if (path_.traffic) path_.traffic->add(raw.ts, std::max(raw.wire_len, cap_len), st, pkt);
+    // -e netviz: its counters are fetched now and counted last, their cache misses meanwhile.
+    const TrafficStats::Prepared counted = path_.traffic ? path_.traffic->prefetch(st, pkt) : TrafficStats::Prepared{};
     if (st == DecodeStatus::transport) {
         // --shard: another shard's connection leaves no state here (time still moves on below).
         if (path_.shard.keeps(pkt)) {
@@ -193,6 +194,7 @@ void CaptureLoop::handle(LinkType link, const RawPacket& raw, DecodedPacket& pkt
     }
     path_.table.expire(raw.ts);
     if (path_.pool) path_.pool->note_time(raw.ts);
+    if (path_.traffic) path_.traffic->add(raw.ts, std::max(raw.wire_len, cap_len), st, pkt, counted);
     if ((++packets_since_check_ & 0xff) == 0) {
         path_.decoder.expire(raw.ts);
         if (path_.done && path_.done()) g_stop.store(true);

@@ -4,7 +4,6 @@
 // status.
 #include "tcpflow/app/pipeline.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
@@ -18,6 +17,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 #include "tcpflow/app/capture_loop.h"
 #include "tcpflow/app/flow_finisher.h"
@@ -49,26 +49,6 @@
 namespace tcpflow {
 
 namespace {
-
-/// The flow index writes timestamps at the capture's precision: microseconds for classic pcap
-/// and pcapng files (whose default resolution it is), nanoseconds otherwise.
-bool index_nanoseconds(const Options& o) {
-    if (o.live) return true;
-    for (const auto* list : {&o.read_files, &o.resume_files}) {
-        for (const std::string& path : *list) {
-            const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-            if (path == "-" || fd < 0) return true;
-            std::uint8_t m[4] = {};
-            const bool got = ::read(fd, m, 4) == 4;
-            ::close(fd);
-            const bool micro = got && ((m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4) ||
-                                       (m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
-                                       (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a));
-            if (!micro) return true;
-        }
-    }
-    return false;
-}
 
 DecoderLimits decoder_limits(const Options& o) {
     DecoderLimits l;
@@ -102,6 +82,8 @@ struct Run {
     std::unique_ptr<FlowFinisher> finisher;
     std::unique_ptr<TlsKeyFiles> tls;   // --tls-keylog
     std::unique_ptr<FlowSink> sink;
+    std::vector<ConversationSink*> conversations;   // --conversation: one per -j worker
+    bool precision_set = false;                     // the index and conversation times' precision
     FileSink* files = nullptr;
     ConsoleSink* console = nullptr;
     FlowTableConfig table_config;
@@ -140,6 +122,7 @@ struct Run {
     void build_loop();
     std::optional<ExitStatus> read_live();
     void read_files(const std::vector<std::string>& paths, bool start_new);
+    void set_precision(const PcapSource& src, bool live);
     void finish_inputs();
     void check_console();
     void warn_many_files();
@@ -199,7 +182,6 @@ void Run::open_index() {
     }
     index->set_folder(plan.folder);
     FlowRecordSettings rs;
-    rs.nanoseconds = index_nanoseconds(opt);
     rs.md5 = opt.scan_md5;
     rs.sha256 = opt.hash_sha256;
     rs.tls = !opt.tls_keylogs.empty();
@@ -321,8 +303,18 @@ std::unique_ptr<FlowSink> Run::with_conversations(std::unique_ptr<FlowSink> inne
     cc.dir = OutputDir{plan.folder};
     cc.name_template = plan.name_template;
     cc.owner = file_owner();
-    cc.nanoseconds = index_nanoseconds(opt);
-    return std::make_unique<ConversationSink>(std::move(inner), std::move(cc), diag);
+    auto c = std::make_unique<ConversationSink>(std::move(inner), std::move(cc), diag);
+    conversations.push_back(c.get());
+    return c;
+}
+
+/// The flow index and the conversation files write times at the precision of the first capture
+/// opened, as -w and -K do: microseconds for a microsecond pcap file (compressed or not).
+void Run::set_precision(const PcapSource& src, bool live) {
+    if (std::exchange(precision_set, true)) return;
+    const bool ns = live || src.nanosecond();
+    if (index) index->set_nanoseconds(ns);
+    for (ConversationSink* c : conversations) c->set_nanoseconds(ns);
 }
 
 void Run::make_pool(const FileSinkConfig& base) {
@@ -386,6 +378,7 @@ std::optional<ExitStatus> Run::read_live() {
         src->set_filter(opt.filter);
         if (!drop_root_once()) return ExitStatus::failure;
         diag.info("listening on " + src->name());
+        set_precision(*src, true);
         reading = src.get();
         if (!loop->pump(*src, true)) failed = true;
         reading = nullptr;
@@ -415,6 +408,7 @@ void Run::read_files(const std::vector<std::string>& paths, bool start_new) {
                 failed = true;
                 break;
             }
+            set_precision(*src, false);
             reading = src.get();
             if (!loop->pump(*src, false)) failed = true;
             reading = nullptr;

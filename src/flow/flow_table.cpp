@@ -55,25 +55,18 @@ void FlowTable::Impl::on_packet(const DecodedPacket& p, Timestamp ts, std::uint3
                const ConnSlot* s = conns.find(h, [&](const ConnSlot& x) { return x.conn->key == key; })) {
         c = s->conn;
         lru_of(*c).move_to_back(*c);
-    } else {
-        const bool saved_before = saved.has_either(key, h);
-        if (!start_new && !saved_before) {
-            stats->add(Counter::packets_ignored_resume);
-            return;
-        }
-        // A bare ACK or FIN for a connection that was closed already (FIN or reset, both ways)
-        // can change no file: don't bring its state back for it.
-        if (!udp && saved_before && p.payload.empty() && p.claimed_len == 0 && !(p.tcp.flags & (syn | rst))) return;
-        c = &create(key, h);
-        c->last = ts;
+    } else if (!(c = reopen(key, h, p, ts))) {
+        return;
     }
-    if (udp && config.udp_idle_timeout_ns > 0 && c->last.ns + config.udp_idle_timeout_ns < ts.ns) {
-        // Idle past its timeout: that conversation ended before this datagram, which starts the
-        // next one (continuing the same files), whatever order the caller expires in.
+    if (const std::int64_t idle = udp ? config.udp_idle_timeout_ns : config.idle_timeout_ns;
+        idle > 0 && c->last.ns + idle < ts.ns) {
+        // Idle past its timeout: that connection or conversation ended before this packet, which
+        // starts the next one (continuing the same files), whatever order the caller expires in:
+        // as if a sweep (expire) had retired it before this packet came.
         stats->add(Counter::flows_timed_out);
         const std::uint64_t h = c->hash;
         retire(*c, CloseReason::timeout);
-        c = &create(key, h);
+        if (!(c = udp ? &create(key, h) : reopen(key, h, p, ts))) return;
     }
     last_conn = c;
     c->last = ts;
@@ -86,6 +79,25 @@ void FlowTable::Impl::on_packet(const DecodedPacket& p, Timestamp ts, std::uint3
 }
 
 // ---------------------------------------------------------------- connection and flow life
+
+/// A packet of a connection not in the table: a new one, or one closed before (its saved flows
+/// come back). Null when the packet is to be dropped.
+FlowTable::Impl::Connection* FlowTable::Impl::reopen(const ConnKey& key, std::uint64_t h, const DecodedPacket& p,
+                                                     Timestamp ts) {
+    const bool saved_before = saved.has_either(key, h);
+    if (!start_new && !saved_before) {
+        stats->add(Counter::packets_ignored_resume);
+        return nullptr;
+    }
+    // A bare ACK or FIN for a connection that was closed already (FIN, reset or idle timeout)
+    // can change no file: don't bring its state back for it.
+    if (p.proto != Transport::udp && saved_before && p.payload.empty() && p.claimed_len == 0 &&
+        !(p.tcp.flags & (syn | rst)))
+        return nullptr;
+    Connection* c = &create(key, h);
+    c->last = ts;
+    return c;
+}
 
 FlowTable::Impl::Connection& FlowTable::Impl::create(const ConnKey& k, std::uint64_t h) {
     auto* c = new Connection();

@@ -146,6 +146,7 @@ struct FlowTable::Impl {
     }
     void on_packet(const DecodedPacket& p, Timestamp ts, std::uint32_t wire_len, std::uint32_t cap_len);
     Connection& create(const ConnKey& k, std::uint64_t h);
+    Connection* reopen(const ConnKey& k, std::uint64_t h, const DecodedPacket& p, Timestamp ts);
     /// `inherit`: the connection id it continues (a -m jump); 0 = the peer's, or a new one.
     Flow& new_flow(Connection& c, int d, const DecodedPacket& p, Timestamp ts, std::uint64_t inherit = 0);
     void finish(Flow& f, CloseReason reason);

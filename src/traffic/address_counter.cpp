@@ -7,6 +7,16 @@ namespace tcpflow {
 
 namespace {
 
+/// The same address (no call to memcmp: two 8-byte words and the family).
+bool same(const IpAddress& a, const IpAddress& b) noexcept {
+    std::uint64_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    std::memcpy(&a0, a.bytes.data(), 8);
+    std::memcpy(&a1, a.bytes.data() + 8, 8);
+    std::memcpy(&b0, b.bytes.data(), 8);
+    std::memcpy(&b1, b.bytes.data() + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0 && a.family == b.family;
+}
+
 std::size_t cell_count(std::size_t held) {
     std::size_t n = 16;
     while (n < held * 2) n *= 2;
@@ -16,34 +26,24 @@ std::size_t cell_count(std::size_t held) {
 }  // namespace
 
 AddressCounter::AddressCounter(std::size_t capacity)
-    : capacity_{std::max<std::size_t>(capacity, 1)}, cells_(cell_count(capacity_ * 2)) {
+    : capacity_{std::max<std::size_t>(capacity, 1)}, cells_(cell_count(capacity_ * 2)), errors_(cells_.size()) {
     mask_ = cells_.size() - 1;
     scratch_.reserve(capacity_ * 2);
-}
-
-std::uint64_t AddressCounter::hash_of(const IpAddress& a) noexcept {
-    std::uint64_t lo = 0, hi = 0;
-    std::memcpy(&lo, a.bytes.data(), 8);
-    std::memcpy(&hi, a.bytes.data() + 8, 8);
-    std::uint64_t h = lo * 0x9E3779B97F4A7C15ull ^ (hi + a.family) * 0xC2B2AE3D27D4EB4Full;
-    h ^= h >> 29;
-    h *= 0xBF58476D1CE4E5B9ull;
-    h ^= h >> 32;
-    return h;
 }
 
 void AddressCounter::place(const Entry& e) noexcept {
     std::size_t i = hash_of(e.address) & mask_;
     while (cells_[i].address.family != 0) i = (i + 1) & mask_;
-    cells_[i] = e;
+    cells_[i] = Cell{e.address, e.bytes};
+    errors_[i] = e.error;
 }
 
-void AddressCounter::add(const IpAddress& address, std::uint64_t bytes) noexcept {
+void AddressCounter::add(const IpAddress& address, std::uint64_t bytes, std::uint64_t hash) noexcept {
     total_ += bytes;
     if (address.family == 0) return;
-    std::size_t i = hash_of(address) & mask_;
+    std::size_t i = hash & mask_;
     for (; cells_[i].address.family != 0; i = (i + 1) & mask_) {
-        if (cells_[i].address == address) {
+        if (same(cells_[i].address, address)) {
             cells_[i].bytes += bytes;
             return;
         }
@@ -52,7 +52,8 @@ void AddressCounter::add(const IpAddress& address, std::uint64_t bytes) noexcept
         purge();
         place(Entry{address, floor_ + bytes, floor_});
     } else {
-        cells_[i] = Entry{address, floor_ + bytes, floor_};
+        cells_[i] = Cell{address, floor_ + bytes};
+        errors_[i] = floor_;
     }
     ++held_;
 }
@@ -60,9 +61,10 @@ void AddressCounter::add(const IpAddress& address, std::uint64_t bytes) noexcept
 /// Keeps the capacity_ largest counts, drops the rest, raises the floor to the largest dropped.
 void AddressCounter::purge() noexcept {
     scratch_.clear();
-    for (auto& c : cells_) {
-        if (c.address.family != 0) scratch_.push_back(c);
-        c = Entry{};
+    for (std::size_t i = 0; i < cells_.size(); ++i) {
+        if (cells_[i].address.family != 0) scratch_.push_back(Entry{cells_[i].address, cells_[i].bytes, errors_[i]});
+        cells_[i] = Cell{};
+        errors_[i] = 0;
     }
     const auto keep = static_cast<std::ptrdiff_t>(capacity_);
     std::nth_element(scratch_.begin(), scratch_.begin() + keep, scratch_.end(),
@@ -77,8 +79,8 @@ void AddressCounter::purge() noexcept {
 std::vector<AddressCounter::Entry> AddressCounter::top(std::size_t n) const {
     std::vector<Entry> v;
     v.reserve(held_);
-    for (const auto& c : cells_)
-        if (c.address.family != 0) v.push_back(c);
+    for (std::size_t i = 0; i < cells_.size(); ++i)
+        if (cells_[i].address.family != 0) v.push_back(Entry{cells_[i].address, cells_[i].bytes, errors_[i]});
     const auto by_count = [](const Entry& a, const Entry& b) {
         return a.bytes != b.bytes ? a.bytes > b.bytes : a.address < b.address;
     };

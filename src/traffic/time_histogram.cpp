@@ -1,6 +1,7 @@
 #include "tcpflow/traffic/time_histogram.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 namespace tcpflow {
@@ -52,6 +53,13 @@ TimeHistogram::TimeHistogram() : buckets_(kBuckets), scratch_(kBuckets) {}
 
 std::int64_t TimeHistogram::width_ns() const noexcept { return ladder()[width_idx_]; }
 
+void TimeHistogram::remember(std::int64_t k, std::int64_t width, std::size_t slot) noexcept {
+    // k * width is within a bucket of a time that fits, so only its end can overflow.
+    hit_lo_ = k * width;
+    hit_hi_ = hit_lo_ > std::numeric_limits<std::int64_t>::max() - width ? hit_lo_ : hit_lo_ + width;
+    hit_slot_ = slot;
+}
+
 void TimeHistogram::rebase(std::int64_t new_start) noexcept {
     std::fill(scratch_.begin(), scratch_.end(), Bucket{});
     for (std::int64_t k = used_lo_; k <= used_hi_; ++k)
@@ -77,11 +85,16 @@ void TimeHistogram::widen() noexcept {
 
 std::size_t TimeHistogram::slot_of(std::int64_t ts_ns) noexcept {
     constexpr auto n = static_cast<std::int64_t>(kBuckets);
-    std::int64_t k = floor_div(ts_ns, width_ns());
+    if (ts_ns >= hit_lo_ && ts_ns < hit_hi_) return hit_slot_;   // empty span while packets_ == 0
+    hit_lo_ = hit_hi_ = 0;   // the buckets may move or widen below: remembered again at the end
+    const std::int64_t width = width_ns();
+    std::int64_t k = floor_div(ts_ns, width);
     if (packets_ == 0) {
         start_ = used_lo_ = used_hi_ = k;
+        remember(k, width, 0);
         return 0;
     }
+    bool clamped = false;
     while (k < start_ || k >= start_ + n) {
         const std::int64_t lo = std::min(used_lo_, k), hi = std::max(used_hi_, k);
         if (hi - lo < n) {
@@ -90,6 +103,7 @@ std::size_t TimeHistogram::slot_of(std::int64_t ts_ns) noexcept {
         }
         if (width_idx_ + 1 >= ladder().size()) {   // beyond 10000-day buckets: the edge absorbs it
             k = std::clamp(k, start_, start_ + n - 1);
+            clamped = true;
             break;
         }
         widen();
@@ -97,7 +111,9 @@ std::size_t TimeHistogram::slot_of(std::int64_t ts_ns) noexcept {
     }
     used_lo_ = std::min(used_lo_, k);
     used_hi_ = std::max(used_hi_, k);
-    return static_cast<std::size_t>(k - start_);
+    const auto slot = static_cast<std::size_t>(k - start_);
+    if (!clamped) remember(k, width_ns(), slot);
+    return slot;
 }
 
 void TimeHistogram::add(std::int64_t ts_ns, std::uint64_t bytes, int port) noexcept {

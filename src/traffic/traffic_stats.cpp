@@ -11,7 +11,8 @@ TrafficStats::TrafficStats(TrafficConfig config)
       src_ports_(65536, 0),
       dst_ports_(65536, 0) {}
 
-void TrafficStats::add(Timestamp ts, std::uint32_t wire_len, DecodeStatus status, const DecodedPacket& pkt) noexcept {
+void TrafficStats::add(Timestamp ts, std::uint32_t wire_len, DecodeStatus status, const DecodedPacket& pkt,
+                       const Prepared& prepared) noexcept {
     const Timestamp t{ts.ns + tdelta_ns_};
     if (packets_ == 0 || t < first_) first_ = t;
     if (packets_ == 0 || t > last_) last_ = t;
@@ -19,11 +20,9 @@ void TrafficStats::add(Timestamp ts, std::uint32_t wire_len, DecodeStatus status
     bytes_ += wire_len;
     int service_port = -1;
     if (pkt.ip_version != 0) {
-        sources_.prefetch(pkt.src);        // the two lookups' cache misses overlap
-        destinations_.prefetch(pkt.dst);
         (pkt.ip_version == 4 ? ipv4_bytes_ : ipv6_bytes_) += wire_len;
-        sources_.add(pkt.src, wire_len);
-        destinations_.add(pkt.dst, wire_len);
+        sources_.add(pkt.src, wire_len, prepared.src_hash);
+        destinations_.add(pkt.dst, wire_len, prepared.dst_hash);
         if (status == DecodeStatus::transport) {
             port_bytes_ += wire_len;
             src_ports_[pkt.sport] += wire_len;

@@ -52,6 +52,8 @@ public:
     void flush() override;
 
     [[nodiscard]] FlowSink& inner() noexcept { return *inner_; }
+    /// Header times with 9 fraction digits (else 6); set before the first packet is handed over.
+    void set_nanoseconds(bool on) noexcept { config_.nanoseconds = on; }
     [[nodiscard]] bool had_errors() const noexcept { return errors_; }
 
     /// The header line of a run (with its newline).

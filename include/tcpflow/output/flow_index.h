@@ -33,6 +33,8 @@ public:
     /// Flow file paths are written relative to `folder` (the output folder; "." = as they are).
     void set_folder(std::string folder);
     void set_settings(const FlowRecordSettings& s) noexcept { settings_ = s; }
+    /// Times with 9 fraction digits (else 6): the first capture's precision, known once it is open.
+    void set_nanoseconds(bool on) noexcept { settings_.nanoseconds = on; }
     /// Every record is flushed at once (live capture).
     void set_flush_each(bool on) noexcept { flush_each_ = on; }
 

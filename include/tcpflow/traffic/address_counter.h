@@ -8,12 +8,16 @@
 // before. So every count is an upper bound of the address's bytes, exact (error 0) while nothing
 // was dropped, and an address stays held as long as its count is among the `capacity` largest.
 // Memory: fixed at construction (an open-addressing table of 4 x capacity cells, at most half
-// full, holding the addresses and counts inline: one cache line per lookup); add() never
-// allocates; amortised O(1) per add (one O(capacity) purge per `capacity` new addresses).
+// full, holding the addresses and counts inline in 32-byte cells aligned to 32 bytes, so a cell
+// never straddles two cache lines: one cache line per lookup, which prefetch() can ask for early;
+// the errors, needed only when an address is added or the table read, in a parallel array);
+// add() never allocates; amortised O(1) per add (one O(capacity) purge per `capacity` new
+// addresses).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "tcpflow/base/address.h"
@@ -30,10 +34,23 @@ public:
 
     explicit AddressCounter(std::size_t capacity);
 
-    void add(const IpAddress& address, std::uint64_t bytes) noexcept;
-    /// Asks the CPU to fetch the address's home cell (called before add() to overlap misses).
-    void prefetch(const IpAddress& address) const noexcept {
-        __builtin_prefetch(&cells_[hash_of(address) & mask_]);
+    void add(const IpAddress& address, std::uint64_t bytes) noexcept { add(address, bytes, hash_of(address)); }
+    /// The same with the address's hash_of() computed before (by the caller, once for both calls).
+    void add(const IpAddress& address, std::uint64_t bytes, std::uint64_t hash) noexcept;
+    /// Asks the CPU to fetch the cell where the address with this hash_of() lives or would go
+    /// (called well before add() so that add() finds it in the cache).
+    void prefetch(std::uint64_t hash) const noexcept {
+        __builtin_prefetch(&cells_[hash & mask_], 1);   // for writing
+    }
+    [[nodiscard]] static std::uint64_t hash_of(const IpAddress& a) noexcept {
+        std::uint64_t lo = 0, hi = 0;
+        std::memcpy(&lo, a.bytes.data(), 8);
+        std::memcpy(&hi, a.bytes.data() + 8, 8);
+        std::uint64_t h = lo * 0x9E3779B97F4A7C15ull ^ (hi + a.family) * 0xC2B2AE3D27D4EB4Full;
+        h ^= h >> 29;
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 32;
+        return h;
     }
 
     /// The `n` largest entries, largest first (equal counts: smaller address first).
@@ -50,13 +67,18 @@ public:
     [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
 
 private:
-    // A cell is empty while its address's family is 0.
-    [[nodiscard]] static std::uint64_t hash_of(const IpAddress& a) noexcept;
+    // A cell is empty while its address's family is 0; its error is errors_[its index].
+    struct alignas(32) Cell {
+        IpAddress address;
+        std::uint64_t bytes = 0;
+    };
+    static_assert(sizeof(Cell) == 32);
     void place(const Entry& e) noexcept;
     void purge() noexcept;
 
     std::size_t capacity_;
-    std::vector<Entry> cells_;     // power-of-two size, at most half full
+    std::vector<Cell> cells_;      // power-of-two size, at most half full
+    std::vector<std::uint64_t> errors_;   // per cell
     std::vector<Entry> scratch_;   // for purge(); reserved
     std::size_t mask_ = 0;
     std::size_t held_ = 0;         // at most 2 x capacity_

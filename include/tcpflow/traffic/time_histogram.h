@@ -8,7 +8,8 @@
 // widens the buckets (neighbours merge exactly), so a capture of one packet, one second or ten
 // years, in any order, ends with at most kBuckets buckets. Each bucket keeps exact byte and
 // packet totals and up to kPortSlots ports with their share (a port that finds no slot counts
-// in the totals only: drawn as "other").
+// in the totals only: drawn as "other"). The last packet's bucket is remembered, so a packet in
+// the same bucket costs no division.
 // Memory: fixed at construction; add() never allocates.
 #pragma once
 
@@ -61,10 +62,17 @@ public:
 
 private:
     [[nodiscard]] std::size_t slot_of(std::int64_t ts_ns) noexcept;
+    void remember(std::int64_t k, std::int64_t width, std::size_t slot) noexcept;
     void rebase(std::int64_t new_start) noexcept;
     void widen() noexcept;
 
     std::vector<Bucket> buckets_, scratch_;
+    // The bucket of the last packet and its time span [hit_lo_, hit_hi_): a packet inside it (the
+    // usual case: times go forward in small steps) skips the division. Forgotten whenever
+    // slot_of() computes a slot (the buckets may move or widen), remembered after it unless the
+    // packet was clamped to an edge.
+    std::int64_t hit_lo_ = 0, hit_hi_ = 0;
+    std::size_t hit_slot_ = 0;
     std::size_t width_idx_ = 0;
     std::int64_t start_ = 0;              // index (in widths) of buckets_[0]
     std::int64_t used_lo_ = 0, used_hi_ = 0;

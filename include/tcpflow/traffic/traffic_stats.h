@@ -34,8 +34,34 @@ class TrafficStats {
 public:
     explicit TrafficStats(TrafficConfig config = {});
 
-    /// One frame: `wire_len` bytes captured at `ts`, decoded to `status`/`pkt`.
-    void add(Timestamp ts, std::uint32_t wire_len, DecodeStatus status, const DecodedPacket& pkt) noexcept;
+    /// A frame's address hashes, computed once for prefetch() and add().
+    struct Prepared {
+        std::uint64_t src_hash = 0, dst_hash = 0;
+    };
+    /// Asks the CPU for the counters add() will touch for this frame (its two address cells and
+    /// two port counters), so their cache misses overlap the work done with the frame before
+    /// add(); returns what add() needs to know about the frame.
+    [[nodiscard]] Prepared prefetch(DecodeStatus status, const DecodedPacket& pkt) const noexcept {
+        if (pkt.ip_version == 0) return {};
+        const Prepared p{AddressCounter::hash_of(pkt.src), AddressCounter::hash_of(pkt.dst)};
+        sources_.prefetch(p.src_hash);
+        destinations_.prefetch(p.dst_hash);
+        if (status == DecodeStatus::transport) {
+            __builtin_prefetch(&src_ports_[pkt.sport], 1);
+            __builtin_prefetch(&dst_ports_[pkt.dport], 1);
+        }
+        return p;
+    }
+    /// One frame: `wire_len` bytes captured at `ts`, decoded to `status`/`pkt`; `prepared` is
+    /// what prefetch() returned for this frame.
+    void add(Timestamp ts, std::uint32_t wire_len, DecodeStatus status, const DecodedPacket& pkt,
+             const Prepared& prepared) noexcept;
+    /// The same without an earlier prefetch().
+    void add(Timestamp ts, std::uint32_t wire_len, DecodeStatus status, const DecodedPacket& pkt) noexcept {
+        add(ts, wire_len, status, pkt,
+            pkt.ip_version == 0 ? Prepared{}
+                                : Prepared{AddressCounter::hash_of(pkt.src), AddressCounter::hash_of(pkt.dst)});
+    }
 
     [[nodiscard]] std::uint64_t packets() const noexcept { return packets_; }
     [[nodiscard]] std::uint64_t bytes() const noexcept { return bytes_; }
