@@ -103,6 +103,25 @@ TEST(TlsStop, Tls13WrongKeyFailsOnceAndStops) {
     EXPECT_EQ(g.dir(1).stop_offset, c.record_starts[1][2]);
 }
 
+// Catches: a client that offered 0-RTT the key log cannot read skipping every record that fails
+// as rejected early data, for ever, uncounted, when in truth its secrets are wrong.
+TEST(TlsStop, Tls13WrongKeysAfterUnreadableEarlyDataStopAsAuthFailures) {
+    Tls13Spec spec;
+    spec.early = true;
+    spec.early_accepted = false;
+    const Conversation c = make13(spec);
+    Harness h{replace_secret(replace_secret(c.keylog, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"),
+                             "SERVER_HANDSHAKE_TRAFFIC_SECRET")};
+    h.feed_all(c);
+    const int client = h.session.facts().client_dir;
+    ASSERT_GE(client, 0);
+    h.session.end(client);
+    EXPECT_EQ(h.dir(client).stop, Stop::auth_failed);
+    EXPECT_GT(h.dir(client).auth_failures, 0u);
+    EXPECT_TRUE(h.out.data[client].empty());
+    EXPECT_TRUE(h.session.hopeless());
+}
+
 TEST(TlsStop, Tls12WrongMasterSecretStopsAfterThreeFailures) {
     Tls12Spec spec;
     spec.app_records = 5;

@@ -20,6 +20,9 @@ constexpr std::uint8_t change_cipher_spec = 20, alert = 21, handshake = 22, appl
 
 /// TLS 1.2 stops after this many records in a row fail to authenticate.
 constexpr unsigned kMaxFailuresInRow = 3;
+/// Records a client offering unreadable 0-RTT may send before one opens under the handshake
+/// keys; past it the keys are taken to be wrong (64 full records is 1 MiB of early data).
+constexpr std::uint64_t kMaxTrialRecords = 64;
 
 enum class Step : std::uint8_t { next, block, stop };
 enum class Keying : std::uint8_t { ok, wait, fail };
@@ -55,6 +58,7 @@ struct Session::Impl {
     void start_stream(int d, const Record& rec);
     bool continue_stream(int d);
     Step on_failure(int d);
+    Step fail_trial(int d);
     Step on_plain(int d, const Plain& p);
     Step on_handshake(int d, Bytes fragment);
     Step on_message(int d, const Message& m);
@@ -359,7 +363,8 @@ Step Session::Impl::on_failure(int d) {
     Direction& dir = dirs[d];
     // 0-RTT offered and not read: early data the keys cannot open is skipped (RFC 8446 4.2.10)
     // until a record authenticates under the handshake keys.
-    if (dir.trial) return Step::next;
+    if (dir.trial && ++dir.trial_skipped <= kMaxTrialRecords) return Step::next;
+    if (dir.trial) return fail_trial(d);
     ++facts.dir[d].auth_failures;
     ++dir.seq;
     if (tls13() || ++dir.failures_in_row >= kMaxFailuresInRow) {
@@ -367,6 +372,16 @@ Step Session::Impl::on_failure(int d) {
         return Step::stop;
     }
     return Step::next;  // TLS 1.2: one bad record is skipped
+}
+
+Step Session::Impl::fail_trial(int d) {
+    // Nothing opened under the handshake keys: the skipped records were not early data but
+    // records the key log's secrets cannot open.
+    Direction& dir = dirs[d];
+    facts.dir[d].auth_failures += dir.trial_skipped;
+    dir.trial = false;
+    stop(d, Stop::auth_failed, dir.processed);
+    return Step::stop;
 }
 
 Step Session::Impl::on_plain(int d, const Plain& p) {
@@ -512,7 +527,9 @@ void Session::end(int dir) {
     Impl& s = *impl_;
     Direction& d = s.dirs[dir];
     if (s.facts.dir[dir].stop != Stop::none) return;
-    if (d.wait != Wait::none) {
+    if (d.trial && d.trial_skipped > 0) {
+        s.fail_trial(dir);  // records were skipped as early data and none ever opened
+    } else if (d.wait != Wait::none) {
         s.stop(dir, Stop::no_keys, d.processed);  // the secret, or the peer's hello, never came
     } else if (d.reader.buffered() > 0 || d.stream_left > 0) {
         if (d.stream_left == 0) ++s.facts.dir[dir].records;  // a streamed record was counted

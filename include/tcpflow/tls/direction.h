@@ -41,6 +41,7 @@ struct Direction {
     // TLS 1.3 client after offering 0-RTT it cannot read (rejected, or no early secret): records
     // that fail are skipped until one authenticates under the handshake keys.
     bool trial = false;
+    std::uint64_t trial_skipped = 0;  // records skipped in trial (auth failures if none ever opens)
     unsigned failures_in_row = 0;
     std::size_t stream_left = 0;    // body bytes still to come of a record decrypted as it arrives
     std::size_t stream_size = 0;    // that record's size
