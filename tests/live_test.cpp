@@ -36,6 +36,7 @@
 
 #include "support/packet_builder.h"
 #include "support/pcap_writer.h"
+#include "support/netns.h"
 #include "support/run.h"
 
 namespace tcpflow::test {
@@ -51,20 +52,10 @@ using std::chrono::milliseconds;
 class PrivateNetns {
 public:
     PrivateNetns() {
-        if (geteuid() != 0) {
-            why_ = "needs root to create a network namespace and capture (run the test as root)";
+        if (!ns_.entered()) {
+            why_ = ns_.why();
             return;
         }
-        orig_ = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (orig_ < 0) {
-            why_ = std::string("cannot open /proc/self/ns/net: ") + std::strerror(errno);
-            return;
-        }
-        if (unshare(CLONE_NEWNET) != 0) {
-            why_ = std::string("cannot create a network namespace: ") + std::strerror(errno);
-            return;
-        }
-        entered_ = true;
         const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         ifreq ifr{};
         std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
@@ -84,18 +75,14 @@ public:
         close(raw);
         ok_ = true;
     }
-    ~PrivateNetns() {
-        if (entered_ && orig_ >= 0 && setns(orig_, CLONE_NEWNET) != 0) std::perror("setns back");
-        if (orig_ >= 0) close(orig_);
-    }
     PrivateNetns(const PrivateNetns&) = delete;
     PrivateNetns& operator=(const PrivateNetns&) = delete;
     [[nodiscard]] bool ok() const { return ok_; }
     [[nodiscard]] const std::string& why() const { return why_; }
 
 private:
-    int orig_ = -1;
-    bool entered_ = false, ok_ = false;
+    EnteredNetns ns_;
+    bool ok_ = false;
     std::string why_;
 };
 

@@ -31,6 +31,7 @@
 
 #include "support/packet_builder.h"
 #include "support/pcap_writer.h"
+#include "support/netns.h"
 #include "support/run.h"
 
 namespace tcpflow::test {
@@ -50,8 +51,8 @@ constexpr const char* kReplayEnd = "tfrep0";    // tcpreplay -i here
 class VethNamespace {
 public:
     VethNamespace() {
-        if (geteuid() != 0) {
-            why_ = "needs root to create a network namespace and capture (run the test as root)";
+        if (!ns_.entered()) {
+            why_ = ns_.why();
             return;
         }
         for (const char* tool : {"ip", "tcpreplay"}) {
@@ -62,12 +63,6 @@ public:
             }
             tcpreplay_ = r.out.substr(0, r.out.find('\n'));
         }
-        orig_ = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (orig_ < 0 || unshare(CLONE_NEWNET) != 0) {
-            why_ = std::string("cannot create a network namespace: ") + std::strerror(errno);
-            return;
-        }
-        entered_ = true;
         // A child process so /proc/sys/net is the new namespace's. IPv6 off for interfaces made
         // from now on (default) and for any already there (all).
         const std::string script =
@@ -85,10 +80,6 @@ public:
         }
         ok_ = true;
     }
-    ~VethNamespace() {
-        if (entered_ && orig_ >= 0 && setns(orig_, CLONE_NEWNET) != 0) std::perror("setns back");
-        if (orig_ >= 0) close(orig_);
-    }
     VethNamespace(const VethNamespace&) = delete;
     VethNamespace& operator=(const VethNamespace&) = delete;
     [[nodiscard]] bool ok() const { return ok_; }
@@ -96,8 +87,8 @@ public:
     [[nodiscard]] const std::string& tcpreplay() const { return tcpreplay_; }
 
 private:
-    int orig_ = -1;
-    bool entered_ = false, ok_ = false;
+    EnteredNetns ns_;
+    bool ok_ = false;
     std::string why_, tcpreplay_;   // tcpreplay's path
 };
 

@@ -13,19 +13,9 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import time
 
-
-def run(cmd):
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit("failed: " + " ".join(cmd))
-    return ru.ru_utime + ru.ru_stime, wall
+from bench_run import run
 
 
 def main():

@@ -20,20 +20,10 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
-import time
+
+from bench_run import run
 
 NETVIZ = re.compile(r"AddressCounter|TrafficStats|TimeHistogram|add_port|merge_into")
-
-
-def run(cmd):
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit("failed: " + " ".join(cmd))
-    return ru.ru_utime + ru.ru_stime, wall
 
 
 def samples(data):
