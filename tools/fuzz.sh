@@ -54,7 +54,9 @@ for t in "${targets[@]}"; do
       -rss_limit_mb=2048 -timeout=25 -print_final_stats=1 -artifact_prefix="$build/crashes/$t/" \
       2>"$build/$t.log"; then
     echo "!! $t failed; see $build/$t.log and $build/crashes/$t/"
-    grep -E 'ERROR|SUMMARY|runtime error' "$build/$t.log" | head -5 || true
+    # The sanitizer's or the target's own words (not tcpflow's messages about the input).
+    grep -E '==[0-9]+==ERROR|SUMMARY|runtime error|deadly signal|behind|refused' "$build/$t.log" | head -8 || true
+    cp "$build/$t.log" "$build/crashes/$t/last-failure.log"
     status=1
   fi
   grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$build/$t.log" || true
