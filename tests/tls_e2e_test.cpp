@@ -34,6 +34,18 @@ struct Conn {
     std::string client, server;   // the bytes each application wrote
 };
 
+/// One line of tls_capture.py's manifest.txt: the connection, and the names of the files
+/// holding what its client and server wrote (`cf`, `sf`).
+Conn parse_manifest_line(const std::string& line, std::string& cf, std::string& sf) {
+    std::istringstream w(line);
+    Conn k;
+    unsigned cp = 0, sp = 0;
+    w >> k.name >> k.n >> cp >> sp >> k.version >> k.cipher >> cf >> sf;
+    k.cport = static_cast<std::uint16_t>(cp);
+    k.sport = static_cast<std::uint16_t>(sp);
+    return k;
+}
+
 struct Capture {
     bool ok = false;
     std::string why;           // the skip or failure reason
@@ -76,13 +88,8 @@ Capture make_capture() {
     ::close(lock);
     std::istringstream in(read_file(c.dir + "/manifest.txt"));
     for (std::string line; std::getline(in, line);) {
-        std::istringstream w(line);
-        Conn k;
         std::string cf, sf;
-        unsigned cp = 0, sp = 0;
-        w >> k.name >> k.n >> cp >> sp >> k.version >> k.cipher >> cf >> sf;
-        k.cport = static_cast<std::uint16_t>(cp);
-        k.sport = static_cast<std::uint16_t>(sp);
+        Conn k = parse_manifest_line(line, cf, sf);
         k.client = read_file(c.dir + "/" + cf);
         k.server = read_file(c.dir + "/" + sf);
         c.conns.push_back(std::move(k));
@@ -536,13 +543,8 @@ TEST(TlsE2e, LiveCaptureRereadsAGrowingKeyLog) {
     const auto out = files(tmp / "cap/live");
     int conns = 0;
     for (std::string line; std::getline(in, line); ++conns) {
-        std::istringstream w(line);
-        Conn k;
         std::string cf, sf;
-        unsigned cp = 0, sp = 0;
-        w >> k.name >> k.n >> cp >> sp >> k.version >> k.cipher >> cf >> sf;
-        k.cport = static_cast<std::uint16_t>(cp);
-        k.sport = static_cast<std::uint16_t>(sp);
+        const Conn k = parse_manifest_line(line, cf, sf);
         SCOPED_TRACE(k.name);
         const auto c = out.find(c2s(k) + ".tls");
         const auto s = out.find(s2c(k) + ".tls");
