@@ -202,7 +202,9 @@ void WriteBehind::execute(Job& j) {
     if (j.fd == kCreatedThere) j.fd = j.file ? j.file->fd : -1;
     const bool failed = j.file && j.file->failed.load(std::memory_order_relaxed);
     if (!failed && !j.data.empty()) {
+        if (j.file) j.file->writing.store(true, std::memory_order_relaxed);
         if (const int err = posix_io::write_all_at(j.fd, j.data.data(), j.data.size(), j.offset); err != 0) fail("cannot write", err);
+        if (j.file) j.file->writing.store(false, std::memory_order_relaxed);
     }
     // A file whose write failed gets its time too (it holds what was written before); one whose
     // create failed is not ours.

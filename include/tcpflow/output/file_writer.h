@@ -38,6 +38,7 @@ struct FlowFile : FdCacheEntry {
     int fd = -1;                          ///< open descriptor, -1, or WriteBehind::kCreatedThere
     std::vector<std::uint8_t> buf;        ///< coalesced bytes not yet written, at buf_off
     std::uint64_t buf_off = 0;
+    std::uint64_t queued_end = 0;         ///< with write-behind: end of the furthest bytes queued
     Timestamp first_seen;                 ///< its mtime at close
     bool failed = false;
     int error = 0;               ///< the first failure's errno (this thread's; see FileWriter::error)
@@ -125,7 +126,7 @@ private:
     void close_here(FlowFile& f);
     int fd_here(FlowFile& f) noexcept;
     void adopt_name(FlowFile& f) noexcept;
-    [[nodiscard]] bool write_here(const FlowFile& f) const;
+    [[nodiscard]] bool write_here(FlowFile& f, std::uint64_t offset, std::size_t bytes, bool closing = false) const;
     void write_at(FlowFile& f, const std::uint8_t* p, std::size_t n, std::uint64_t offset);
     void set_mtime(FlowFile& f);
 

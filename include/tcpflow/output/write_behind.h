@@ -37,6 +37,9 @@ struct WrittenFile {
     /// The first failure's errno (set before `failed`); 0 while none. Read once no job is pending.
     std::atomic<int> error{0};
     std::atomic<std::uint32_t> pending{0};   ///< its jobs pushed and not yet run
+    /// True while the I/O thread writes its bytes: a second thread writing the same file then
+    /// would only wait for the file's lock.
+    std::atomic<bool> writing{false};
     /// Set by the I/O thread once its create job ran (release): from then on `fd` is the
     /// descriptor that job opened (-1 if the create failed), and `moved_to` is final.
     std::atomic<bool> created{false};
