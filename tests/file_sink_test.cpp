@@ -132,7 +132,8 @@ TEST(FileSink, WriteBehindWritesTheSameFilesAsInLine) {
 
 // Thousands of small writes over many files, some rewritten (overlap policy last), with -f 16:
 // the I/O thread falls behind, so writes are split between it and the calling thread (a file is
-// written here only when none of its jobs waits). The files must be those of in-line writing.
+// written here when none of its jobs waits, or for a big write past every byte queued for it:
+// never a rewrite of queued bytes). The files must be those of in-line writing.
 TEST(FileSink, WritesSplitBetweenThreadsKeepEveryFileInOrder) {
     auto run = [](Mode mode, const std::string& dir) {
         FileSinkConfig c;
