@@ -123,6 +123,42 @@ TEST_F(Robust, TwoHundredThousandSynsStayInsideTheLimitAndLoseNothing) {
     EXPECT_TRUE(report_complete(out() + "/report.xml"));
 }
 
+// 20,000 UDP conversations (a query and an answer each) inside the 60 s UDP timeout: all would
+// stay open. --max-memory 8M must close the oldest for the limit before they outgrow it. An
+// open conversation was charged 1 KiB, while with its two open files it costs about 3 KiB: this
+// run peaked at 41 MiB; charged what they hold, 26 MiB.
+TEST_F(Robust, ManyOpenUdpConversationsStayNearTheLimit) {
+    constexpr int kConversations = 20'000;
+    constexpr long kLimit = 8, kOverhead = 24;   // MiB: binary, libraries, buffers, allocator slack
+    Capture cap{1, 200};
+    cap.reserve(2 * kConversations);
+    const std::string q(40, 'q'), a(120, 'a');
+    auto datagram = [](IpAddress s, IpAddress d, std::uint16_t sp, std::uint16_t dp, const std::string& payload) {
+        const Frame u = udp_datagram(sp, dp, Bytes{reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+        return ethernet_frame(0x0800, bytes(ipv4_packet(s, d, 17, bytes(u))));
+    };
+    const IpAddress server = IpAddress::v4(10, 0, 0, 53);
+    for (int i = 0; i < kConversations; ++i) {
+        const IpAddress client = IpAddress::v4(10, 1, static_cast<std::uint8_t>(i / 250), static_cast<std::uint8_t>(i % 250 + 1));
+        const auto port = static_cast<std::uint16_t>(10000 + i % 50000);
+        cap.add(datagram(client, server, port, 53, q));
+        cap.add(datagram(server, client, 53, port, a));
+    }
+    cap.write(pcap());
+    cap = Capture{};
+    const auto r = run_tcpflow({"--udp", "-r", pcap(), "-o", out(), "--max-memory", std::to_string(kLimit) + "M"},
+                               RunOptions{"", 120, 0});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::printf("[ rss      ] %d UDP conversations: peak RSS %.1f MiB (limit %ld MiB + %ld MiB)%s\n", kConversations,
+                static_cast<double>(r.peak_rss_kib) / 1024.0, kLimit, kOverhead, kSanitized ? " (sanitizer build: not checked)" : "");
+    if (!kSanitized) {
+        EXPECT_LT(r.peak_rss_kib, (kLimit + kOverhead) * 1024);
+    }
+    const std::string report = read_file(out() + "/report.xml");
+    EXPECT_NE(report.find("close_reason='limit'"), std::string::npos) << "nothing was closed for the limit";
+    EXPECT_EQ(files().size(), 2u * kConversations) << "a file per direction";
+}
+
 // One flow whose segments all arrive in reverse order behind a hole that never fills: 15 MB of
 // buffered data against an 8M limit (kept under -m, 16 MiB, so the first segment is not a jump). Holes are given up oldest first; every byte lands at its
 // offset and the never-filled hole reads back as zeros.

@@ -283,6 +283,8 @@ std::optional<ExitStatus> Run::make_sinks() {
     if (opt.udp_timeout >= 0) tc.udp_idle_timeout_ns = opt.udp_timeout * kNsPerSec;
     tc.udp_length_framing = opt.udp_length_framing;
     tc.tdelta_ns = static_cast<std::int64_t>(opt.tdelta * 1e9);
+    const bool file_sinks = plan.sink == SinkKind::files || plan.sink == SinkKind::workers;
+    if (file_sinks && !opt.conversation_only) tc.sink_bytes_per_flow = FileSink::bytes_per_open_flow();
     // Live capture gives a hole up after 2 s by default (tail -f and -c see the data behind it);
     // files wait for the hole to fill, the memory limit or the end.
     const double hole_s = opt.hole_timeout >= 0 ? opt.hole_timeout : (opt.live ? 2.0 : 0.0);

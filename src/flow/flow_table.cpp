@@ -23,13 +23,20 @@ const char* close_reason_name(CloseReason r) noexcept {
     return "?";
 }
 
+std::size_t FlowTable::Impl::connection_charge(const FlowTableConfig& c) noexcept {
+    constexpr std::size_t kBlock = 16;   // malloc's header and rounding, per block
+    constexpr std::size_t kName = 64;    // a flow's file name (FlowInfo::path), on the heap
+    // The index is kept at most half full: two slots per connection.
+    return sizeof(Connection) + kBlock + 2 * sizeof(ConnSlot) + 2 * (sizeof(Flow) + kBlock + kName + c.sink_bytes_per_flow);
+}
+
 FlowTable::Impl::Impl(FlowTableConfig c, FlowSink& s, MemoryBudget& b, Stats& st)
-    : config{c}, sink{&s}, budget{&b}, stats{&st}, saved{c.max_saved_flows} {}
+    : config{c}, sink{&s}, budget{&b}, conn_charge{connection_charge(c)}, stats{&st}, saved{c.max_saved_flows} {}
 
 /// Gives back what connections and remembered flows still hold (the budget may outlive the
 /// table); the reassemblers release their buffered data themselves.
 FlowTable::Impl::~Impl() {
-    budget->release(conns.size() * kConnectionCharge);
+    budget->release(conns.size() * conn_charge);
     for (std::uint32_t slot = saved.oldest(); slot != SavedTable<Saved>::kNone; slot = saved.next(slot))
         budget->release(saved_charge(saved.at(slot)));
     while (Connection* c = oldest()) {
@@ -106,7 +113,7 @@ FlowTable::Impl::Connection& FlowTable::Impl::create(const ConnKey& k, std::uint
     c->session_id = next_session++;
     lru_of(*c).push_back(*c);
     conns.insert(ConnSlot{h, c});
-    budget->charge(kConnectionCharge);
+    budget->charge(conn_charge);
     restore(*c, 0);
     restore(*c, 1);
     ++counts.connections_created;
@@ -216,7 +223,7 @@ void FlowTable::Impl::retire(Connection& c, CloseReason why) {
     for (int d = 0; d < 2; ++d) remember(c, d);
     lru_of(c).unlink(c);
     if (last_conn == &c) last_conn = nullptr;
-    budget->release(kConnectionCharge);
+    budget->release(conn_charge);
     conns.erase(c.hash, [&c](const ConnSlot& x) { return x.conn == &c; });
     delete &c;
     counts.open_connections = conns.size();

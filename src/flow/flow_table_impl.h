@@ -27,8 +27,6 @@
 
 namespace tcpflow {
 
-inline constexpr std::size_t kConnectionCharge = 1024;          // connection + two flows, approximately
-inline constexpr std::size_t kSavedCharge = 256;
 inline constexpr std::uint64_t kMaxShiftCopy = 64ull << 20;     // per flow: bytes moved to place data in front
 
 struct FlowTable::Impl {
@@ -115,6 +113,7 @@ struct FlowTable::Impl {
     FlowTableConfig config;
     FlowSink* sink;
     MemoryBudget* budget;
+    std::size_t conn_charge;   // what one open connection is charged (connection_charge())
     Stats* stats;
     OpenIndex<ConnSlot> conns{1024, true};           // owns the connections (deleted by retire)
     IntrusiveList<Connection, &Connection::lru> lru;   // every TCP connection, least recently active first
@@ -129,6 +128,10 @@ struct FlowTable::Impl {
     std::vector<std::uint8_t> udp_block;               // --udp: a datagram with its framing or hole (reused)
 
     Impl(FlowTableConfig c, FlowSink& s, MemoryBudget& b, Stats& st);
+    /// What one open connection costs: its record, both directions' state with their names,
+    /// the allocator's overhead per block, its index slots, and what the sink keeps per open
+    /// direction (FlowTableConfig::sink_bytes_per_flow). Buffered data is charged on its own.
+    static std::size_t connection_charge(const FlowTableConfig& c) noexcept;
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
     ~Impl();
@@ -157,6 +160,9 @@ struct FlowTable::Impl {
     void remember(Connection& c, int d);
     void forget_oldest_saved();
     /// What a remembered flow costs the budget.
+    /// A remembered flow without its holes: the record in the pool with its key and hash, its
+    /// file name on the heap (64 bytes and the allocator's 16), and its index slots.
+    static constexpr std::size_t kSavedCharge = sizeof(Saved) + sizeof(ConnKey) + 16 + 64 + 16 + 32;
     static std::size_t saved_charge(const Saved& s) noexcept { return kSavedCharge + Reassembler::holes_charge(s.holes); }
     void restore(Connection& c, int d);
     void retire(Connection& c, CloseReason why);

@@ -36,6 +36,9 @@ struct FlowTableConfig {
     std::int64_t hole_timeout_ns = 0;
     std::size_t max_saved_flows = 8192;                    ///< closed flows remembered for resuming
     std::int64_t tdelta_ns = 0;                            ///< -S tdelta, added to packet times
+    /// What the sink keeps for each open flow direction (its file's record, say), charged to the
+    /// budget with the connection.
+    std::size_t sink_bytes_per_flow = 0;
 };
 
 struct FlowTableCounts {

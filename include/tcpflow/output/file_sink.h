@@ -84,6 +84,9 @@ public:
     [[nodiscard]] std::size_t max_open_files_seen() const noexcept;
     /// The default -f: the process limit on descriptors less 24 (stdio, capture, report, slack).
     static int default_max_open() noexcept;
+    /// What the sink keeps for one open flow direction, its buffered bytes aside (for the memory
+    /// budget: FlowTableConfig::sink_bytes_per_flow).
+    static std::size_t bytes_per_open_flow() noexcept;
     /// With create_behind, descriptors whose close is queued may exceed -f by this many.
     static constexpr int kQueuedCloses = 8;
     /// Files the I/O thread created (create_behind).
