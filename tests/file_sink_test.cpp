@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 #include <string>
 #include <vector>
 #include <variant>
@@ -130,54 +131,59 @@ TEST(FileSink, WriteBehindWritesTheSameFilesAsInLine) {
     EXPECT_EQ(behind.files.at("010.000.000.001.01002-010.000.000.002.00080"), std::string("head\0\0\0\0more", 12));
 }
 
-// Thousands of small writes over many files, some rewritten (overlap policy last), with -f 16:
-// the I/O thread falls behind, so writes are split between it and the calling thread (a file is
-// written here when none of its jobs waits, or for a big write past every byte queued for it:
-// never a rewrite of queued bytes). The files must be those of in-line writing.
-TEST(FileSink, WritesSplitBetweenThreadsKeepEveryFileInOrder) {
-    auto run = [](Mode mode, const std::string& dir) {
-        FileSinkConfig c;
-        c.dir = OutputDir{dir};
-        c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
-        c.max_fds = 16;
-        c.buffer_bytes = 64;
-        c.write_behind = mode != Mode::in_line;
-        c.create_behind = mode == Mode::create_behind;
-        Stats stats;
-        FileSink sink{c, stats, nullptr, default_diagnostics()};
-        std::vector<FlowInfo> flows;
-        const Timestamp t = Timestamp::from_sec_usec(1600000000, 0);
-        for (std::uint16_t i = 0; i < 64; ++i) {
-            flows.push_back(flow(static_cast<std::uint16_t>(2000 + i), t));
-            sink.on_open(flows.back(), t);
-        }
-        std::vector<std::uint64_t> size(flows.size(), 0);
-        for (unsigned round = 0; round < 400; ++round) {
-            for (std::size_t f = 0; f < flows.size(); ++f) {
-                const std::string chunk(100, static_cast<char>('A' + (round + f) % 26));
-                sink.on_data(flows[f], size[f], bytes_of(chunk), t);
-                size[f] += chunk.size();
-                if (round % 3 == 2) {
-                    // At once rewrite the tail of that chunk, which may still wait for the I/O
-                    // thread (a "last" overlap: the later bytes must win).
-                    const std::string again(100, static_cast<char>('a' + (round + f) % 26));
-                    sink.on_data(flows[f], size[f] - 50, bytes_of(again), t);
-                    size[f] += 50;
-                }
+// Thousands of small writes, some rewritten (overlap policy last), the I/O thread falling behind,
+// so writes are split between it and the calling thread: a file is written here when none of its
+// jobs waits, or for a big write of bytes past all those queued for it (two bulk streams), never
+// for a rewrite of bytes still queued (the older write would undo it). The files must be those of
+// in-line writing.
+void split_run(Mode mode, const std::string& dir, std::uint16_t n_flows, unsigned rounds) {
+    FileSinkConfig c;
+    c.dir = OutputDir{dir};
+    c.name_template = std::get<NameTemplate>(NameTemplate::parse(kDefaultTemplate));
+    c.max_fds = 16;
+    c.buffer_bytes = 64;
+    c.write_behind = mode != Mode::in_line;
+    c.create_behind = mode == Mode::create_behind;
+    Stats stats;
+    FileSink sink{c, stats, nullptr, default_diagnostics()};
+    std::vector<FlowInfo> flows;
+    const Timestamp t = Timestamp::from_sec_usec(1600000000, 0);
+    for (std::uint16_t i = 0; i < n_flows; ++i) {
+        flows.push_back(flow(static_cast<std::uint16_t>(2000 + i), t));
+        sink.on_open(flows.back(), t);
+    }
+    std::vector<std::uint64_t> size(flows.size(), 0);
+    for (unsigned round = 0; round < rounds; ++round) {
+        for (std::size_t f = 0; f < flows.size(); ++f) {
+            const std::string chunk(100, static_cast<char>('A' + (round + f) % 26));
+            sink.on_data(flows[f], size[f], bytes_of(chunk), t);
+            size[f] += chunk.size();
+            if (round % 3 == 2) {
+                // At once rewrite the tail of that chunk, which may still wait for the I/O
+                // thread (a "last" overlap: the later bytes must win).
+                const std::string again(100, static_cast<char>('a' + (round + f) % 26));
+                sink.on_data(flows[f], size[f] - 50, bytes_of(again), t);
+                size[f] += 50;
             }
         }
-        for (auto& f : flows) sink.on_close(f, FlowSummary{});
-        sink.flush();
-        EXPECT_FALSE(sink.had_errors());
-    };
-    TempDir one, two, three;
-    run(Mode::in_line, one.path());
-    run(Mode::write_behind, two.path());
-    run(Mode::create_behind, three.path());
-    const auto a = read_tree(one.path()), b = read_tree(two.path()), c = read_tree(three.path());
-    ASSERT_EQ(a.size(), 64u);
-    EXPECT_TRUE(a == b) << "write-behind wrote different files";
-    EXPECT_TRUE(a == c) << "creating on the I/O thread wrote different files";
+    }
+    for (auto& f : flows) sink.on_close(f, FlowSummary{});
+    sink.flush();
+    EXPECT_FALSE(sink.had_errors());
+}
+
+TEST(FileSink, WritesSplitBetweenThreadsKeepEveryFileInOrder) {
+    for (const auto& [n_flows, rounds] : {std::pair<std::uint16_t, unsigned>{64, 400}, {2, 20000}}) {
+        SCOPED_TRACE(std::to_string(n_flows) + " files");
+        TempDir one, two, three;
+        split_run(Mode::in_line, one.path(), n_flows, rounds);
+        split_run(Mode::write_behind, two.path(), n_flows, rounds);
+        split_run(Mode::create_behind, three.path(), n_flows, rounds);
+        const auto a = read_tree(one.path()), b = read_tree(two.path()), c = read_tree(three.path());
+        ASSERT_EQ(a.size(), std::size_t{n_flows});
+        EXPECT_TRUE(a == b) << "write-behind wrote different files";
+        EXPECT_TRUE(a == c) << "creating on the I/O thread wrote different files";
+    }
 }
 
 TEST(WriteBehind, JobsRunInOrderAndDrainWaitsForThem) {

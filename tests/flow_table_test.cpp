@@ -968,11 +968,15 @@ private:
 
 class EvictIsn : public ::testing::TestWithParam<std::uint32_t> {};
 
+/// A budget of about three open connections less a little (3000 bytes when a connection was
+/// charged 1 KiB): two connections and some buffered bytes fit, a third pushes it over.
+std::size_t about_three_connections() { return FlowTable::connection_charge({}) * 3000 / 1024; }
+
 // Connection 1 holds "abc", then "ghi" and "mno" behind two holes; connections 2 and 3 push the
 // budget over: the holes are given up (the buffered bytes written), connection 1 is retired.
 // The missing bytes then arrive and its FIN: one file, complete, nothing counted twice.
 TEST_P(EvictIsn, LateBytesForAHoleGivenUpBeforeALimitCloseAreWrittenAfterTheFlowResumes) {
-    Evict e{GetParam(), 3000};
+    Evict e{GetParam(), about_three_connections()};
     e.handshake(1);
     e.send(1, true, 0, "abc");
     e.send(1, true, 6, "ghi");
@@ -1004,7 +1008,7 @@ TEST_P(EvictIsn, LateBytesForAHoleGivenUpBeforeALimitCloseAreWrittenAfterTheFlow
 // A late byte that only partly falls into an old hole: the hole part is written, the rest is a
 // retransmission (first copy kept); a hole that stays open is still reported when it closes.
 TEST_P(EvictIsn, ARestoredFlowReportsTheHolesStillOpenAndSplitsAPartlyFilledOne) {
-    Evict e{GetParam(), 3000};
+    Evict e{GetParam(), about_three_connections()};
     e.handshake(1);
     e.send(1, true, 0, "abc");
     e.send(1, true, 10, "klm");   // hole [3, 10)
@@ -1035,7 +1039,7 @@ TEST_P(EvictIsn, AHoleGivenUpInTimeIsStillFilledAfterAnIdleOrLimitClose) {
         FlowTableConfig cfg;
         cfg.hole_timeout_ns = kNsPerSec;
         cfg.idle_timeout_ns = 60 * kNsPerSec;
-        Evict e{GetParam(), by_limit ? std::size_t{3000} : std::size_t{1} << 20, cfg};
+        Evict e{GetParam(), by_limit ? about_three_connections() : std::size_t{1} << 20, cfg};
         e.handshake(1);
         e.send(1, true, 0, "abc");
         e.send(1, true, 6, "ghi");

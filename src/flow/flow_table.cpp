@@ -366,5 +366,6 @@ void FlowTable::relieve_memory() { impl_->relieve_memory(); }
 void FlowTable::close_all(CloseReason reason) { impl_->close_all(reason); }
 void FlowTable::set_start_new_flows(bool on) noexcept { impl_->start_new = on; }
 FlowTableCounts FlowTable::counts() const noexcept { return impl_->counts; }
+std::size_t FlowTable::connection_charge(const FlowTableConfig& config) noexcept { return Impl::connection_charge(config); }
 
 }  // namespace tcpflow

@@ -319,7 +319,10 @@ void FileWriter::fail(FlowFile& f, const char* what, int err) {
     stats_.add(Counter::write_errors);
     errors_ = true;
     adopt_name(f);
-    if (!f.failed) diagnostics_.error(Diagnostics::describe(what, f.path, err));
+    // Said once per file, whichever thread finds it first (the I/O thread says it with the same
+    // exchange).
+    const bool first = !f.failed && !(f.shared && f.shared->failed.exchange(true));
+    if (first) diagnostics_.error(Diagnostics::describe(what, f.path, err));
     f.failed = true;
     if (f.error == 0) f.error = err;
     if (f.shared) {
@@ -349,7 +352,22 @@ bool FileWriter::write_here(FlowFile& f, std::uint64_t offset, std::size_t bytes
     if (closing || bytes < config_.buffer_bytes / 2 || offset < f.queued_end || f.failed ||
         f.shared->writing.load(std::memory_order_relaxed))
         return false;
-    return f.fd >= 0 || (f.fd == WriteBehind::kCreatedThere && f.shared->created.load(std::memory_order_acquire));
+    if (f.shared->failed.load() || !(f.fd >= 0 || (f.fd == WriteBehind::kCreatedThere && f.shared->created.load(std::memory_order_acquire))))
+        return false;
+    f.shared->ahead.store(true);
+    return true;
+}
+
+/// Writes bytes of `f` here; when jobs of `f` may be queued (written ahead), a write of it that
+/// failed or was skipped, on either thread, cuts the file at its offset (cut_file).
+void FileWriter::write_bytes(FlowFile& f, const std::uint8_t* p, std::size_t n, std::uint64_t offset) {
+    const int fd = fd_here(f);
+    const int err = posix_io::write_all_at(fd, p, n, offset);
+    if (err != 0) fail(f, "cannot write", err);
+    if (!f.shared || !f.shared->ahead.load()) return;
+    // After the write, so that a cut the I/O thread made before these bytes landed is made again.
+    if (err != 0) cut_file(*f.shared, fd, offset);
+    if (f.shared->cut.load() != WrittenFile::kNoCut) cut_file(*f.shared, fd, WrittenFile::kNoCut);
 }
 
 void FileWriter::write_at(FlowFile& f, const std::uint8_t* p, std::size_t n, std::uint64_t offset) {
@@ -364,7 +382,7 @@ void FileWriter::write_at(FlowFile& f, const std::uint8_t* p, std::size_t n, std
         wb_->push(std::move(j));
         return;
     }
-    if (const int err = posix_io::write_all_at(fd_here(f), p, n, offset); err != 0) fail(f, "cannot write", err);
+    write_bytes(f, p, n, offset);
 }
 
 void FileWriter::write(FlowFile& f, std::uint64_t offset, Bytes data) {
@@ -394,8 +412,7 @@ void FileWriter::flush(FlowFile& f, bool close_after) {
     }
     if (!wb_ || write_here(f, f.buf_off, f.buf.size(), close_after)) {
         if (!f.buf.empty()) {
-            const int err = posix_io::write_all_at(fd_here(f), f.buf.data(), f.buf.size(), f.buf_off);
-            if (err != 0) fail(f, "cannot write", err);
+            write_bytes(f, f.buf.data(), f.buf.size(), f.buf_off);
             f.buf.clear();   // keeps its capacity for the next bytes
         }
         if (close_after) {

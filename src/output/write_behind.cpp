@@ -23,6 +23,14 @@ constexpr std::size_t kWakeBytes = 256 << 10;   // or this many bytes
 constexpr std::size_t kMaxDone = 4096;            // finished jobs kept for the pushing thread to free
 }  // namespace
 
+void cut_file(WrittenFile& file, int fd, std::uint64_t offset) noexcept {
+    std::uint64_t cut = file.cut.load();
+    while (offset < cut && !file.cut.compare_exchange_weak(cut, offset)) {
+    }
+    cut = file.cut.load();
+    if (fd >= 0 && cut != WrittenFile::kNoCut) (void)::ftruncate(fd, static_cast<off_t>(cut));
+}
+
 WriteBehind::WriteBehind(std::size_t max_jobs, std::size_t max_bytes, Diagnostics& diagnostics)
     : max_jobs_{max_jobs ? max_jobs : 1}, max_bytes_{max_bytes}, diagnostics_{diagnostics},
       thread_{start_thread_without_signals([this] { run(); })} {}
@@ -200,12 +208,18 @@ void WriteBehind::execute(Job& j) {
         j.file->created.store(true, std::memory_order_release);
     }
     if (j.fd == kCreatedThere) j.fd = j.file ? j.file->fd : -1;
-    const bool failed = j.file && j.file->failed.load(std::memory_order_relaxed);
+    const bool failed = j.file && j.file->failed.load();
+    bool written = !failed;
     if (!failed && !j.data.empty()) {
         if (j.file) j.file->writing.store(true, std::memory_order_relaxed);
-        if (const int err = posix_io::write_all_at(j.fd, j.data.data(), j.data.size(), j.offset); err != 0) fail("cannot write", err);
+        if (const int err = posix_io::write_all_at(j.fd, j.data.data(), j.data.size(), j.offset); err != 0) {
+            fail("cannot write", err);
+            written = false;
+        }
         if (j.file) j.file->writing.store(false, std::memory_order_relaxed);
     }
+    // Bytes of a file written ahead that did not land: nothing after them may stay.
+    if (!written && j.file && !j.data.empty() && j.file->ahead.load()) cut_file(*j.file, j.fd, j.offset);
     // A file whose write failed gets its time too (it holds what was written before); one whose
     // create failed is not ours.
     if (j.set_times && !(j.file && j.file->create_failed)) {

@@ -68,6 +68,9 @@ public:
     void set_start_new_flows(bool on) noexcept;
 
     [[nodiscard]] FlowTableCounts counts() const noexcept;
+    /// What one open connection is charged to the budget (its state, both directions, names,
+    /// and the sink's bytes per flow), its buffered data aside.
+    [[nodiscard]] static std::size_t connection_charge(const FlowTableConfig& config) noexcept;
 
 private:
     struct Impl;

@@ -128,6 +128,7 @@ private:
     void adopt_name(FlowFile& f) noexcept;
     [[nodiscard]] bool write_here(FlowFile& f, std::uint64_t offset, std::size_t bytes, bool closing = false) const;
     void write_at(FlowFile& f, const std::uint8_t* p, std::size_t n, std::uint64_t offset);
+    void write_bytes(FlowFile& f, const std::uint8_t* p, std::size_t n, std::uint64_t offset);
     void set_mtime(FlowFile& f);
 
     FileWriterConfig config_;

@@ -40,6 +40,14 @@ struct WrittenFile {
     /// True while the I/O thread writes its bytes: a second thread writing the same file then
     /// would only wait for the file's lock.
     std::atomic<bool> writing{false};
+    /// Set before the pushing thread first writes bytes past jobs of the file still queued
+    /// (FileWriter::write_here). From then on a failed or skipped write cuts the file at its
+    /// offset (cut_at), so a file that failed still holds a prefix of its stream, never bytes
+    /// after a gap.
+    std::atomic<bool> ahead{false};
+    /// The lowest offset a failed or skipped write of such a file started at (kNoCut: none).
+    std::atomic<std::uint64_t> cut{kNoCut};
+    static constexpr std::uint64_t kNoCut = ~std::uint64_t{0};
     /// Set by the I/O thread once its create job ran (release): from then on `fd` is the
     /// descriptor that job opened (-1 if the create failed), and `moved_to` is final.
     std::atomic<bool> created{false};
@@ -54,6 +62,11 @@ struct WrittenFile {
     /// The name written: `moved_to` when set. The I/O thread's, or anyone's once `created`.
     [[nodiscard]] const std::string& written_path() const noexcept { return moved_to.empty() ? path : moved_to; }
 };
+
+/// For a file written ahead (WrittenFile::ahead): lowers its cut to `offset` and truncates the
+/// file there through `fd`. Called by either thread after a write of the file failed or was
+/// skipped, and by the pushing thread after each write ahead once a cut is set.
+void cut_file(WrittenFile& file, int fd, std::uint64_t offset) noexcept;
 
 class WriteBehind {
 public:
