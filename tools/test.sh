@@ -224,9 +224,9 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$root/build-asan/sanit
 # worker pool, write-behind, file sink, end-to-end, conformance under -j 2/-j 3 and live tests are
 # the ones with threads). Every race report fails the run, including one from a tcpflow child.
 # Suppressions, only for library false positives, each with the reason: cmake/tsan.supp.
-# Left out, and counted as skipped: the robustness tests whose peak RSS exceeds the --max-memory
-# bound under TSan (its shadow memory several times the heap; robustness_test.cpp stops measuring
-# only for ASan builds).
+# Left out, and counted as skipped: the robustness tests built around the --max-memory bound
+# (peak RSS is not checked in sanitizer builds, see robustness_test.cpp, and under TSan, whose
+# shadow memory is several times the heap, they only cost time).
 tsan_exclude='^Robust\.(TwoHundredThousandSynsStayInsideTheLimitAndLoseNothing|OutOfOrderFlowBehindAPermanentHoleExceedsTheLimit|HundredThousandIncompleteFragments|ManyOpenUdpConversationsStayNearTheLimit)$'
 tsan_exclude_why="peak-RSS bound not meaningful under TSan (shadow memory); runs in the other two builds"
 stage "build (-Werror, ThreadSanitizer)"
