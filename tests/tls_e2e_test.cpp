@@ -462,15 +462,17 @@ TEST(TlsE2e, SameAsTshark) {
     Decrypted d;
     decrypt(d, cap.pcap(), {"--tls-keylog", cap.keys()});
     // tcp.stream numbers in capture order: the connections' SYNs.
+    // Matched by both ports: two connections of different cases may get the same client port
+    // (one stream was then taken for the other connection, and one connection was never seen).
     const auto streams = run_program({"/usr/bin/env", "tshark", "-r", cap.pcap(), "-Y", "tcp.flags.syn==1 && tcp.flags.ack==0",
-                                      "-T", "fields", "-e", "tcp.stream", "-e", "tcp.srcport"});
+                                      "-T", "fields", "-e", "tcp.stream", "-e", "tcp.srcport", "-e", "tcp.dstport"});
     ASSERT_EQ(streams.exit_code, 0) << streams.err;
     std::map<unsigned, const Conn*> conn_of_stream;
     std::istringstream sl(streams.out);
     std::vector<std::string> args{"/usr/bin/env", "tshark", "-r", cap.pcap(), "-o", "tls.keylog_file:" + cap.keys(), "-q"};
-    for (unsigned st = 0, port = 0; sl >> st >> port;)
+    for (unsigned st = 0, port = 0, dport = 0; sl >> st >> port >> dport;)
         for (const Conn& k : cap.conns)
-            if (k.cport == port) {
+            if (k.cport == port && k.sport == dport) {
                 conn_of_stream[st] = &k;
                 args.push_back("-z");
                 args.push_back("follow,tls,raw," + std::to_string(st));
@@ -501,6 +503,9 @@ TEST(TlsE2e, SameAsTshark) {
             (node1 == node0_is_server ? s.client : s.server) += unhex(node1 ? l.substr(1) : l);
         }
     }
+    for (const Conn& k : cap.conns)
+        EXPECT_TRUE(seen.count(&k)) << "tshark printed nothing for " << k.name << " connection " << k.n << " (" << k.cport
+                                    << " -> " << k.sport << ")";
     ASSERT_EQ(seen.size(), cap.conns.size());
     for (const auto& [k, s] : seen) {
         SCOPED_TRACE(k->name + " connection " + std::to_string(k->n));
