@@ -32,29 +32,17 @@ using namespace std::string_literals;
 
 using namespace flag_bits;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
 constexpr long kLimitMiB = 8;
 constexpr long kOverheadMiB = 40;   // binary, libc, libpcap buffers, allocator slack
 
-/// Peak RSS must stay under --max-memory plus a fixed overhead. Sanitizer builds (shadow memory,
-/// quarantine) are not measured.
-void expect_rss_bounded(const RunResult& r, const char* what) {
-    std::printf("[ rss      ] %s: peak RSS %.1f MiB (limit %ld MiB + %ld MiB)%s\n", what,
-                static_cast<double>(r.peak_rss_kib) / 1024.0, kLimitMiB, kOverheadMiB,
-                kSanitized ? " (sanitizer build: not checked)" : "");
-    if (!kSanitized) {
-        EXPECT_LT(r.peak_rss_kib, (kLimitMiB + kOverheadMiB) * 1024) << what;
+/// Peak RSS must stay under --max-memory (`limit` MiB) plus a fixed overhead. Sanitizer builds
+/// (shadow memory, quarantine) are not measured.
+void expect_rss_bounded(const RunResult& r, const std::string& what, long limit = kLimitMiB, long overhead = kOverheadMiB) {
+    std::printf("[ rss      ] %s: peak RSS %.1f MiB (limit %ld MiB + %ld MiB)%s\n", what.c_str(),
+                static_cast<double>(r.peak_rss_kib) / 1024.0, limit, overhead,
+                kSanitizedBuild ? " (sanitizer build: not checked)" : "");
+    if (!kSanitizedBuild) {
+        EXPECT_LT(r.peak_rss_kib, (limit + overhead) * 1024) << what;
     }
 }
 
@@ -149,11 +137,7 @@ TEST_F(Robust, ManyOpenUdpConversationsStayNearTheLimit) {
     const auto r = run_tcpflow({"--udp", "-r", pcap(), "-o", out(), "--max-memory", std::to_string(kLimit) + "M"},
                                RunOptions{"", 120, 0});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    std::printf("[ rss      ] %d UDP conversations: peak RSS %.1f MiB (limit %ld MiB + %ld MiB)%s\n", kConversations,
-                static_cast<double>(r.peak_rss_kib) / 1024.0, kLimit, kOverhead, kSanitized ? " (sanitizer build: not checked)" : "");
-    if (!kSanitized) {
-        EXPECT_LT(r.peak_rss_kib, (kLimit + kOverhead) * 1024);
-    }
+    expect_rss_bounded(r, std::to_string(kConversations) + " UDP conversations", kLimit, kOverhead);
     const std::string report = read_file(out() + "/report.xml");
     EXPECT_NE(report.find("close_reason='limit'"), std::string::npos) << "nothing was closed for the limit";
     EXPECT_EQ(files().size(), 2u * kConversations) << "a file per direction";

@@ -22,24 +22,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kGlibcHeap = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kGlibcHeap = false;
-#else
-constexpr bool kGlibcHeap = true;
-#endif
-#else
-constexpr bool kGlibcHeap = true;
-#endif
-
 /// malloc_trim, where glibc's allocator is the one in use. Under ASan and TSan it is not: there
 /// glibc's heap is first set up by malloc_trim itself, and that set-up is not safe from two
 /// threads at once (tests start tcpflow from several threads); a race in it aborted a thread's
 /// exit in a CI run ("malloc assertion failure in __malloc_arena_thread_freeres").
 void give_back_freed_heap() {
-    if constexpr (kGlibcHeap) malloc_trim(0);
+    if constexpr (!kSanitizedBuild) malloc_trim(0);
 }
 
 }  // namespace

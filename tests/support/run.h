@@ -8,6 +8,20 @@
 
 namespace tcpflow::test {
 
+/// Built with AddressSanitizer or ThreadSanitizer: their allocator, not glibc's, is in use, and
+/// their shadow memory and quarantine make peak RSS meaningless.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool kSanitizedBuild = true;
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+
 struct RunResult {
     int exit_code = -1;        ///< exit status; 128+N when killed by signal N
     std::string out, err;
