@@ -24,10 +24,10 @@ const char* close_reason_name(CloseReason r) noexcept {
 }
 
 std::size_t FlowTable::Impl::connection_charge(const FlowTableConfig& c) noexcept {
-    constexpr std::size_t kBlock = 16;   // malloc's header and rounding, per block
-    constexpr std::size_t kName = 64;    // a flow's file name (FlowInfo::path), on the heap
-    // The index is kept at most half full: two slots per connection.
-    return sizeof(Connection) + kBlock + 2 * sizeof(ConnSlot) + 2 * (sizeof(Flow) + kBlock + kName + c.sink_bytes_per_flow);
+    // The index is kept at most half full: two slots per connection. Each flow's name
+    // (FlowInfo::path) is on the heap.
+    return sizeof(Connection) + kHeapBlockBytes + 2 * sizeof(ConnSlot) +
+           2 * (sizeof(Flow) + kHeapBlockBytes + kHeapNameBytes + c.sink_bytes_per_flow);
 }
 
 FlowTable::Impl::Impl(FlowTableConfig c, FlowSink& s, MemoryBudget& b, Stats& st)

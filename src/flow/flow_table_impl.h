@@ -159,10 +159,11 @@ struct FlowTable::Impl {
     Flow& replace(Connection& c, int d, const DecodedPacket& p, Timestamp ts, CloseReason why);
     void remember(Connection& c, int d);
     void forget_oldest_saved();
-    /// What a remembered flow costs the budget.
     /// A remembered flow without its holes: the record in the pool with its key and hash, its
-    /// file name on the heap (64 bytes and the allocator's 16), and its index slots.
-    static constexpr std::size_t kSavedCharge = sizeof(Saved) + sizeof(ConnKey) + 16 + 64 + 16 + 32;
+    /// file name on the heap, and its two index slots.
+    static constexpr std::size_t kSavedCharge =
+        sizeof(Saved) + sizeof(ConnKey) + 16 + kHeapNameBytes + kHeapBlockBytes + 2 * 16;
+    /// What a remembered flow costs the budget.
     static std::size_t saved_charge(const Saved& s) noexcept { return kSavedCharge + Reassembler::holes_charge(s.holes); }
     void restore(Connection& c, int d);
     void retire(Connection& c, CloseReason why);

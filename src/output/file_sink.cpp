@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "tcpflow/base/memory_budget.h"
 #include "tcpflow/output/fd_cache.h"
 #include "tcpflow/output/file_writer.h"
 #include "tcpflow/output/findx_writer.h"
@@ -258,11 +259,10 @@ std::size_t FileSink::open_files() const noexcept { return impl_->writer.open_fi
 std::size_t FileSink::max_open_files_seen() const noexcept { return impl_->writer.max_open_seen(); }
 std::size_t FileSink::files_created_behind() const noexcept { return impl_->writer.created_behind(); }
 std::size_t FileSink::bytes_per_open_flow() noexcept {
-    constexpr std::size_t kBlock = 16;   // malloc's header and rounding, per block
-    constexpr std::size_t kName = 64;    // the file's name (FlowFile::path), on the heap
-    // Its slot, the record shared with the I/O thread (with its shared_ptr control block), and
-    // the blocks they take.
-    return sizeof(Impl::Slot) + kBlock + sizeof(WrittenFile) + 2 * kBlock + kName + kBlock;
+    // Its slot, the record shared with the I/O thread (with its shared_ptr control block), the
+    // blocks they take, and the file's name (FlowFile::path) on the heap.
+    return sizeof(Impl::Slot) + kHeapBlockBytes + sizeof(WrittenFile) + 2 * kHeapBlockBytes + kHeapNameBytes +
+           kHeapBlockBytes;
 }
 
 int FileSink::default_max_open() noexcept { return FdCache::default_limit(); }

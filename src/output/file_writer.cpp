@@ -365,9 +365,9 @@ void FileWriter::write_bytes(FlowFile& f, const std::uint8_t* p, std::size_t n, 
     const int err = posix_io::write_all_at(fd, p, n, offset);
     if (err != 0) fail(f, "cannot write", err);
     if (!f.shared || !f.shared->ahead.load()) return;
-    // After the write, so that a cut the I/O thread made before these bytes landed is made again.
-    if (err != 0) cut_file(*f.shared, fd, offset);
-    if (f.shared->cut.load() != WrittenFile::kNoCut) cut_file(*f.shared, fd, WrittenFile::kNoCut);
+    // A failed write cuts the file at its offset; and once a cut is set, it is made again after
+    // each write, in case the I/O thread made it before these bytes landed.
+    if (err != 0 || f.shared->cut.load() != WrittenFile::kNoCut) cut_file(*f.shared, fd, err != 0 ? offset : WrittenFile::kNoCut);
 }
 
 void FileWriter::write_at(FlowFile& f, const std::uint8_t* p, std::size_t n, std::uint64_t offset) {

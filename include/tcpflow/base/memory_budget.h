@@ -7,6 +7,11 @@
 
 namespace tcpflow {
 
+/// Estimates for charging what a record holds on the heap: malloc's header and rounding per
+/// block, and a flow file's name (a path of about 50 characters, past the string's inline room).
+inline constexpr std::size_t kHeapBlockBytes = 16;
+inline constexpr std::size_t kHeapNameBytes = 64;
+
 class MemoryBudget {
 public:
     explicit MemoryBudget(std::size_t limit) noexcept : limit_{limit} {}

@@ -42,7 +42,7 @@ struct WrittenFile {
     std::atomic<bool> writing{false};
     /// Set before the pushing thread first writes bytes past jobs of the file still queued
     /// (FileWriter::write_here). From then on a failed or skipped write cuts the file at its
-    /// offset (cut_at), so a file that failed still holds a prefix of its stream, never bytes
+    /// offset (cut_file), so a file that failed still holds a prefix of its stream, never bytes
     /// after a gap.
     std::atomic<bool> ahead{false};
     /// The lowest offset a failed or skipped write of such a file started at (kNoCut: none).
